@@ -1,0 +1,5 @@
+"""Analyses: Dataset -> Dataset reductions, chainable with ``.pipe``; no simulation here."""
+
+from neurosweep.analysis.spikes import instantaneous_rate, spike_statistics
+
+__all__ = ["instantaneous_rate", "spike_statistics"]

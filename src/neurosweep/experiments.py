@@ -1,0 +1,390 @@
+"""Config -> validated experiments -> sweep points -> chunks.
+
+An experiment is a model plus a protocol (input), fixed parameters, sweep axes, dt, duration,
+seeds and what to record. Every name is checked against the model before anything runs, and
+each error names the offending key and what is allowed.
+
+Sweep axes are named after what they sweep: a model parameter (``gK``), a protocol field
+(``I``, ``t_start_ms``), an input of a fixed-point search, or ``seed`` (from ``seeds``). ``grid``
+axes are crossed; ``zip`` axes advance together (and are crossed with the grid).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from neurosweep.models import ModelSpec, available_models, get_model
+from neurosweep.protocols import PROTOCOLS
+
+__all__ = [
+    "ConfigError",
+    "Experiment",
+    "load_config",
+    "parse_config",
+    "parse_experiment",
+    "sweep_values",
+    "SCHEMA_PATH",
+]
+
+SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+KINDS = ("simulation", "function", "fixed_points")
+PRECISIONS = ("float32", "float64")
+DEVICES = ("auto", "cpu", "gpu")
+DEFAULT_CHUNK_SIZE = 64
+# Multiples are checked to this relative tolerance: 37 / 0.1 is 369.99999999999994 in floats.
+_MULTIPLE_RTOL = 1e-9
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message names the key and the allowed values."""
+
+
+def _fail(key: str, message: str) -> None:
+    raise ConfigError(f"{key}: {message}")
+
+
+def sweep_values(spec: Any, key: str = "values") -> np.ndarray:
+    """Values of a sweep axis: a list, ``{start, stop, num}`` (linspace, stop included) or
+    ``{start, stop, step}`` (arange, stop excluded, count computed without float drift)."""
+    if isinstance(spec, Mapping):
+        unknown = set(spec) - {"start", "stop", "num", "step"}
+        if unknown or "start" not in spec or "stop" not in spec:
+            _fail(key, f"expected a list or {{start, stop, num|step}}, got {dict(spec)}")
+        if "num" in spec:
+            values = np.linspace(spec["start"], spec["stop"], int(spec["num"]))
+        elif "step" in spec:
+            if spec["step"] <= 0:
+                _fail(key, f"step must be > 0, got {spec['step']}")
+            count = math.ceil((spec["stop"] - spec["start"]) / spec["step"] - _MULTIPLE_RTOL)
+            values = spec["start"] + spec["step"] * np.arange(max(count, 0))
+        else:
+            _fail(key, "give num (linspace) or step (arange)")
+    else:
+        values = np.asarray(spec, dtype=float)
+    values = np.round(np.asarray(values, dtype=float), 12)
+    if values.ndim != 1 or values.size == 0:
+        _fail(key, "the sweep is empty; give at least one value")
+    return values
+
+
+def _steps(duration_ms: float, dt_ms: float, key: str) -> int:
+    ratio = duration_ms / dt_ms
+    count = round(ratio)
+    if count <= 0 or abs(ratio - count) > _MULTIPLE_RTOL * max(1.0, ratio):
+        _fail(key, f"{duration_ms} ms is not a positive whole multiple of dt_ms = {dt_ms}")
+    return count
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """A validated experiment, ready to be split into chunks and run."""
+
+    name: str
+    kind: str
+    model: ModelSpec
+    method: str
+    dt_ms: float
+    t_stop_ms: float
+    precision: str
+    device: str
+    params: Mapping[str, float]
+    protocol_kind: str | None
+    protocol: Mapping[str, Any]
+    initial: Mapping[str, Any]
+    inputs: Mapping[str, float]
+    grid_axes: Mapping[str, np.ndarray]
+    zip_axes: Mapping[str, np.ndarray]
+    seeds: tuple[int, ...]
+    record_variables: tuple[str, ...]
+    record_every_steps: int
+    max_spikes: int
+    chunk_size: int
+    function: str | None
+    function_grid: np.ndarray | None
+    config: Mapping[str, Any]
+
+    @property
+    def n_steps(self) -> int:
+        return round(self.t_stop_ms / self.dt_ms)
+
+    @property
+    def sweep_axes(self) -> tuple[str, ...]:
+        """The dims a collected dataset has besides point: grid axes (and seed), or none."""
+        return tuple(self.grid_axes) + (("seed",) if len(self.seeds) > 1 else ())
+
+    @property
+    def is_grid(self) -> bool:
+        return not self.zip_axes
+
+    def points(self) -> pd.DataFrame:
+        """One row per sweep point, indexed by ``point`` (0..n-1), one column per swept name."""
+        grid = dict(self.grid_axes)
+        if len(self.seeds) > 1 or not (self.grid_axes or self.zip_axes):
+            grid["seed"] = np.asarray(self.seeds)
+        zipped = list(zip(*self.zip_axes.values())) or [()]
+        rows = []
+        for combo in itertools.product(zipped, *grid.values()):
+            row = dict(zip(self.zip_axes, combo[0]))
+            row.update(zip(grid, combo[1:]))
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if "seed" not in frame:
+            frame["seed"] = self.seeds[0]
+        frame["seed"] = frame["seed"].astype(int)
+        frame.index.name = "point"
+        return frame
+
+    @property
+    def n_points(self) -> int:
+        n_grid = math.prod(len(v) for v in self.grid_axes.values())
+        n_zip = len(next(iter(self.zip_axes.values()))) if self.zip_axes else 1
+        return n_grid * n_zip * len(self.seeds)
+
+    @property
+    def n_chunks(self) -> int:
+        return math.ceil(self.n_points / self.chunk_size)
+
+    def chunk(self, index: int) -> pd.DataFrame:
+        """The sweep points of chunk ``index`` (the last one may be short; the runner pads it)."""
+        if not 0 <= index < self.n_chunks:
+            raise IndexError(f"chunk {index} of {self.name!r}: allowed 0..{self.n_chunks - 1}")
+        return self.points().iloc[index * self.chunk_size : (index + 1) * self.chunk_size]
+
+    def to_json(self) -> str:
+        """The experiment's own config, canonical, for provenance and rerun triggers."""
+        return json.dumps({**self.config, "name": self.name, "chunk_size": self.chunk_size}, sort_keys=True)
+
+
+def _resolve_params(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict[str, float]:
+    allowed = model.param_names
+    for name, value in raw.items():
+        if name not in allowed:
+            _fail(f"{key}.{name}", f"{model.name} has no parameter {name!r}; allowed: {list(allowed)}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            _fail(f"{key}.{name}", f"expected a number, got {value!r}")
+    return {name: float(value) for name, value in raw.items()}
+
+
+def _resolve_protocol(raw: Mapping[str, Any], key: str) -> tuple[str, dict[str, Any]]:
+    kind = raw.get("kind")
+    if kind not in PROTOCOLS:
+        _fail(f"{key}.kind", f"unknown protocol {kind!r}; allowed: {sorted(PROTOCOLS)}")
+    spec = PROTOCOLS[kind]
+    fields = {k: v for k, v in raw.items() if k != "kind"}
+    for name in fields:
+        if name not in spec.fields:
+            _fail(f"{key}.{name}", f"protocol {kind!r} has no field {name!r}; allowed: {list(spec.fields)}")
+    resolved: dict[str, Any] = {}
+    for name, default in spec.fields.items():
+        value = fields.get(name, default)
+        if name in spec.list_fields:
+            if value is not None and (
+                not isinstance(value, Sequence) or not value or isinstance(value, str)
+            ):
+                _fail(f"{key}.{name}", f"expected a non-empty list of numbers, got {value!r}")
+            resolved[name] = None if value is None else [float(v) for v in value]
+        else:
+            if value is not None and not isinstance(value, (int, float)):
+                _fail(f"{key}.{name}", f"expected a number, got {value!r}")
+            resolved[name] = None if value is None else float(value)
+    return kind, resolved
+
+
+def _resolve_initial(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict[str, Any]:
+    for name, value in raw.items():
+        if name not in model.state_names:
+            _fail(f"{key}.{name}", f"{model.name} has no state variable {name!r}; allowed: {list(model.state_names)}")
+        if isinstance(value, Mapping):
+            if len(value) != 1:
+                _fail(f"{key}.{name}", "give one of {uniform: [low, high]} or {normal: [mean, std]}")
+            ((dist, args),) = value.items()
+            if dist not in ("uniform", "normal") or len(args) != 2:
+                _fail(f"{key}.{name}", f"allowed: a number, {{uniform: [low, high]}}, {{normal: [mean, std]}}; got {dict(value)}")
+            if dist == "uniform" and not args[0] < args[1]:
+                _fail(f"{key}.{name}.uniform", f"needs low < high, got {list(args)}")
+            if dist == "normal" and args[1] < 0:
+                _fail(f"{key}.{name}.normal", f"standard deviation must be >= 0, got {args[1]}")
+        elif not isinstance(value, (int, float)):
+            _fail(f"{key}.{name}", f"expected a number or a distribution, got {value!r}")
+    return dict(raw)
+
+
+def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int = DEFAULT_CHUNK_SIZE) -> Experiment:
+    """Validate one experiment's config; raise :class:`ConfigError` naming the key at fault."""
+    key = f"experiments.{name}"
+    known = {
+        "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
+        "params", "protocol", "init", "sweep", "seeds", "record", "max_spikes", "chunk_size",
+        "function", "grid", "inputs",
+    }  # fmt: skip
+    for field in raw:
+        if field not in known:
+            _fail(f"{key}.{field}", f"unknown key; allowed: {sorted(known)}")
+    kind = raw.get("kind", "simulation")
+    if kind not in KINDS:
+        _fail(f"{key}.kind", f"unknown kind {kind!r}; allowed: {list(KINDS)}")
+    if "model" not in raw:
+        _fail(f"{key}.model", f"missing; allowed: {available_models()}")
+    try:
+        model = get_model(raw["model"])
+    except ValueError as error:
+        raise ConfigError(f"{key}.model: {error}") from None
+
+    method = raw.get("method", model.methods[0])
+    if method not in model.methods:
+        _fail(f"{key}.method", f"unknown integrator {method!r}; allowed: {list(model.methods)}")
+    precision = raw.get("precision", "float64" if kind != "simulation" else "float32")
+    if precision not in PRECISIONS:
+        _fail(f"{key}.precision", f"allowed: {list(PRECISIONS)}, got {precision!r}")
+    device = raw.get("device", "auto")
+    if device not in DEVICES:
+        _fail(f"{key}.device", f"allowed: {list(DEVICES)}, got {device!r}")
+    params = _resolve_params(raw.get("params", {}), model, f"{key}.params")
+    initial = _resolve_initial(raw.get("init", {}), model, f"{key}.init")
+
+    dt_ms = float(raw.get("dt_ms", 0.1))
+    if not dt_ms > 0:
+        _fail(f"{key}.dt_ms", f"must be > 0 ms, got {dt_ms}")
+    protocol_kind, protocol, t_stop_ms = None, {}, dt_ms
+    record_variables: tuple[str, ...] = ()
+    record_every_steps = 1
+    function, function_grid = None, None
+    inputs = {}
+    if kind == "simulation":
+        if "t_stop_ms" not in raw:
+            _fail(f"{key}.t_stop_ms", "missing; the duration of each run in ms")
+        t_stop_ms = float(raw["t_stop_ms"])
+        n_steps = _steps(t_stop_ms, dt_ms, f"{key}.t_stop_ms")
+        if "protocol" not in raw:
+            _fail(f"{key}.protocol", f"missing; allowed kinds: {sorted(PROTOCOLS)}")
+        protocol_kind, protocol = _resolve_protocol(raw["protocol"], f"{key}.protocol")
+        produced = {"I"} | ({"V_clamp"} if protocol_kind == "clamp" else set())
+        if not produced <= set(model.inputs):
+            _fail(f"{key}.protocol.kind", f"{model.name} takes inputs {list(model.inputs)}; {protocol_kind!r} gives {sorted(produced)}")
+        record = raw.get("record", {})
+        allowed_records = [*model.variables, *model.inputs]
+        record_variables = tuple(record.get("variables", []))
+        for variable in record_variables:
+            if variable not in allowed_records:
+                _fail(f"{key}.record.variables", f"{model.name} has no variable {variable!r}; allowed: {allowed_records}")
+        every_ms = float(record.get("every_ms", dt_ms))
+        record_every_steps = _steps(every_ms, dt_ms, f"{key}.record.every_ms")
+        if n_steps % record_every_steps:
+            _fail(f"{key}.record.every_ms", f"t_stop_ms = {t_stop_ms} is not a whole multiple of every_ms = {every_ms}")
+    elif kind == "function":
+        if raw.get("function") not in model.functions:
+            _fail(f"{key}.function", f"{model.name} has functions {sorted(model.functions)}; got {raw.get('function')!r}")
+        function = raw["function"]
+        if "grid" not in raw:
+            _fail(f"{key}.grid", "missing; the values to evaluate the function at")
+        function_grid = sweep_values(raw["grid"], f"{key}.grid")
+    else:  # fixed_points
+        inputs = {field: float(v) for field, v in raw.get("inputs", {}).items()}
+        for field in inputs:
+            if field not in model.inputs:
+                _fail(f"{key}.inputs.{field}", f"{model.name} takes inputs {list(model.inputs)}")
+
+    sweep = raw.get("sweep", {})
+    for mode in sweep:
+        if mode not in ("grid", "zip"):
+            _fail(f"{key}.sweep.{mode}", "allowed: grid, zip")
+    grid_axes = {n: sweep_values(v, f"{key}.sweep.grid.{n}") for n, v in sweep.get("grid", {}).items()}
+    zip_axes = {n: sweep_values(v, f"{key}.sweep.zip.{n}") for n, v in sweep.get("zip", {}).items()}
+    if "grid" in sweep and not grid_axes:
+        _fail(f"{key}.sweep.grid", "the sweep is empty; name at least one axis")
+    if zip_axes and len({len(v) for v in zip_axes.values()}) > 1:
+        _fail(f"{key}.sweep.zip", f"zipped axes need equal lengths, got { {n: len(v) for n, v in zip_axes.items()} }")
+    sweepable = set(model.param_names)
+    if kind == "simulation":
+        sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
+    if kind == "fixed_points":
+        sweepable |= set(model.inputs)
+    for axis in [*grid_axes, *zip_axes]:
+        if axis in grid_axes and axis in zip_axes:
+            _fail(f"{key}.sweep.{axis}", "swept both in grid and in zip")
+        if axis not in sweepable:
+            _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name} or its protocol; allowed: {sorted(sweepable)}")
+    for field, value in protocol.items():
+        if value is None and field not in grid_axes and field not in zip_axes:
+            _fail(f"{key}.protocol.{field}", f"required by protocol {protocol_kind!r} (set it or sweep it)")
+
+    seeds = tuple(int(s) for s in raw.get("seeds", [0]))
+    if not seeds:
+        _fail(f"{key}.seeds", "give at least one seed")
+    if len(set(seeds)) != len(seeds):
+        _fail(f"{key}.seeds", f"seeds repeat: {list(seeds)}")
+    max_spikes = int(raw.get("max_spikes", max(16, math.ceil(t_stop_ms * 0.5))))
+    chunk_size = int(raw.get("chunk_size", default_chunk_size))
+    if chunk_size < 1:
+        _fail(f"{key}.chunk_size", f"must be >= 1, got {chunk_size}")
+
+    experiment = Experiment(
+        name=name,
+        kind=kind,
+        model=model,
+        method=method,
+        dt_ms=dt_ms,
+        t_stop_ms=t_stop_ms,
+        precision=precision,
+        device=device,
+        params=params,
+        protocol_kind=protocol_kind,
+        protocol=protocol,
+        initial=initial,
+        inputs=inputs,
+        grid_axes=grid_axes,
+        zip_axes=zip_axes,
+        seeds=seeds,
+        record_variables=record_variables,
+        record_every_steps=record_every_steps,
+        max_spikes=max_spikes,
+        chunk_size=chunk_size,
+        function=function,
+        function_grid=function_grid,
+        config=dict(raw),
+    )
+    # A chunk never holds more than the sweep: padding a 1-point run to 64 would waste 63 runs.
+    return dataclasses.replace(experiment, chunk_size=min(chunk_size, experiment.n_points))
+
+
+def _schema_errors(config: Mapping[str, Any]) -> None:
+    import jsonschema
+
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path) or "<config>"
+        raise ConfigError(f"{where}: {error.message}")
+
+
+def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
+    """Validate a whole config (schema, then every experiment and figure reference)."""
+    _schema_errors(config)
+    chunk_size = int(config.get("default_chunk_size", DEFAULT_CHUNK_SIZE))
+    experiments = {
+        name: parse_experiment(name, raw, chunk_size) for name, raw in config["experiments"].items()
+    }
+    for figure, spec in config.get("figures", {}).items():
+        for name in spec["experiments"]:
+            if name not in experiments:
+                _fail(f"figures.{figure}.experiments", f"no experiment {name!r}; defined: {sorted(experiments)}")
+    return experiments
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and validate a config file; return it (the experiments parse without error)."""
+    config = yaml.safe_load(Path(path).read_text())
+    parse_config(config)
+    return config

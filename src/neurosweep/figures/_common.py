@@ -1,0 +1,59 @@
+"""Helpers shared by the plot functions (selection, labels, masking diverged points)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+
+
+def label(array: xr.DataArray, name: str | None = None) -> str:
+    """``long name (units)`` from a variable's attrs."""
+    text = name or array.attrs.get("long_name", array.name)
+    units = array.attrs.get("units")
+    return f"{text} ({units})" if units and units != "1" else str(text)
+
+
+def points(dataset: xr.Dataset) -> xr.Dataset:
+    """Flatten every sweep dim into ``point`` and drop diverged points (never plotted)."""
+    dims = [d for d in dataset.dims if d not in ("time", "spike", "interval", "eigen", "point")]
+    if dims:
+        dataset = dataset.stack(point=dims)
+    elif "point" not in dataset.dims:
+        dataset = dataset.expand_dims("point")
+    if "diverged" in dataset:
+        dataset = dataset.where(~dataset["diverged"], drop=True) if bool(dataset["diverged"].any()) else dataset
+    return dataset
+
+
+def select(dataset: xr.Dataset, **where: float) -> xr.Dataset:
+    """The one sweep point whose coordinates equal ``where`` (within 1e-9)."""
+    flat = points(dataset)
+    mask = np.ones(flat.sizes["point"], bool)
+    for name, value in where.items():
+        mask &= np.isclose(flat[name].values, value, atol=1e-9)
+    if mask.sum() != 1:
+        raise ValueError(f"{where} matches {int(mask.sum())} points; coordinates: { {k: flat[k].values.tolist() for k in where} }")
+    return flat.isel(point=int(np.flatnonzero(mask)[0]))
+
+
+def annotate_end(ax: Axes, x: np.ndarray, y: np.ndarray, text: str, color: str) -> None:
+    ax.annotate(text, (x[-1], y[-1]), xytext=(4, 0), textcoords="offset points", color=color, fontsize=8, va="center")
+
+
+def provenance_note(dataset: xr.Dataset) -> str:
+    attrs = dataset.attrs
+    return f"{attrs.get('model', '')} | {attrs.get('integrator', '')}, dt = {attrs.get('dt_ms', '')} ms | {attrs.get('precision', '')}"
+
+
+def setting(dataset: xr.Dataset, name: str) -> float:
+    """A run's value of ``name``: its sweep coordinate, else the experiment's fixed config."""
+    if name in dataset.coords:
+        return float(dataset[name])
+    config = json.loads(dataset.attrs["experiment_config"])
+    for section in ("protocol", "params", "inputs"):
+        if name in config.get(section, {}):
+            return float(config[section][name])
+    raise KeyError(f"{name!r} is neither swept nor set in experiment {dataset.attrs.get('experiment')!r}")

@@ -1,0 +1,191 @@
+"""Hodgkin-Huxley course figures (course_figures.md section 3.1)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+
+from neurosweep.figures import register
+from neurosweep.figures._common import label, points, provenance_note, select, setting
+
+GATE_COLORS = {"m": "tab:blue", "h": "tab:orange", "n": "tab:green"}
+
+
+def _indicator(current: xr.DataArray, offset_mv: float = -90.0, height_mv: float = 10.0) -> np.ndarray:
+    # The course draws the stimulus as a step offset to -90 mV: where(I > 0, 10, 0) - 90.
+    return np.where(current.values > 0, height_mv, 0.0) + offset_mv
+
+
+@register("hh_pulse_all_or_none")
+def pulse_all_or_none(pulse: xr.Dataset) -> Figure:
+    """All-or-none: V(t) of HH neurons given a 2-ms current pulse of six amplitudes (stimulus drawn at -90 mV)."""
+    flat = points(pulse)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for i in range(flat.sizes["point"]):
+        row = flat.isel(point=i)
+        ax.plot(row["time"], row["V"], label=f"I = {setting(row, 'I'):g} uA/cm2")
+    ax.plot(flat["time"], _indicator(flat["input_I"].isel(point=0)), color="k", lw=1.2)
+    ax.text(flat["time"].values[-1], -87, "pulse", ha="right", fontsize=8)
+    ax.set(xlabel="t (ms)", ylabel=label(flat["V"], "V"), title="HH response to a 2-ms pulse")
+    ax.legend(loc="upper right")
+    fig.text(0.01, 0.005, provenance_note(pulse), fontsize=6, color="0.5")
+    return fig
+
+
+@register("hh_pulse_gating")
+def pulse_gating(pulse: xr.Dataset, I: float = 15.0) -> Figure:
+    """Gating variables m, h, n during the action potential evoked by the I = 15 uA/cm2 pulse."""
+    row = select(pulse, I=I)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for gate, color in GATE_COLORS.items():
+        ax.plot(row["time"], row[gate], color=color, label=gate)
+    ax.set(xlabel="t (ms)", ylabel="gating variable", title=f"HH gates, pulse I = {I:g} uA/cm2")
+    ax.legend()
+    return fig
+
+
+@register("hh_constant_current_train")
+def constant_current_train(train: xr.Dataset) -> Figure:
+    """Repetitive firing of HH under a 50-ms step of constant current (I = 10 uA/cm2, the value used)."""
+    row = points(train).isel(point=0)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(row["time"], row["V"], label="V")
+    ax.plot(row["time"], row["input_I"] - 90.0, color="k", lw=1.2, label="I - 90")
+    amplitude = float(row["input_I"].max())
+    ax.text(row["time"].values[len(row["time"]) // 2], -76, f"I = {amplitude:g} uA/cm2", ha="center", fontsize=9)
+    ax.set(xlabel="t (ms)", ylabel="V (mV)", title="HH response to a constant current")
+    return fig
+
+
+@register("hh_conductance_during_ap")
+def conductance_during_ap(ap: xr.Dataset) -> Figure:
+    """One action potential: V; the Na and K conductances g_Na m^3 h and g_K n^4; the gates m, h, n."""
+    row = points(ap).isel(point=0)
+    fig, axes = plt.subplots(3, 1, figsize=(8, 6), sharex=True)
+    axes[0].plot(row["time"], row["V"], color="k")
+    axes[0].set_ylabel("V (mV)")
+    axes[1].plot(row["time"], row["g_Na"], label="g_Na")
+    axes[1].plot(row["time"], row["g_K"], label="g_K")
+    axes[1].set_ylabel("conductance (mS/cm2)")
+    axes[1].legend()
+    for gate, color in GATE_COLORS.items():
+        axes[2].plot(row["time"], row[gate], color=color, label=gate)
+    axes[2].set(ylabel="gating variable", xlabel="t (ms)")
+    axes[2].legend(ncol=3)
+    axes[0].set_title("Conductances during an action potential")
+    return fig
+
+
+@register("hh_channel_composed_trace")
+def channel_composed_trace(channels: xr.Dataset, gates_I: float = 4.0) -> Figure:
+    """HH built from its channels: V(t) near threshold (I = 1.698) and above (I = 4), and the gates at I = 4."""
+    flat = points(channels)
+    fig = plt.figure(figsize=(10, 4.5))
+    grid = fig.add_gridspec(2, 2, width_ratios=(3, 2))
+    for k in range(flat.sizes["point"]):
+        row = flat.isel(point=k)
+        ax = fig.add_subplot(grid[k, 0])
+        ax.plot(row["time"], row["V"], color="k")
+        ax.set(ylabel="V (mV)", title=f"I = {setting(row, 'I'):g} uA/cm2")
+        if k == flat.sizes["point"] - 1:
+            ax.set_xlabel("t (ms)")
+    row = select(channels, I=gates_I)
+    ax = fig.add_subplot(grid[:, 1])
+    for gate, color in GATE_COLORS.items():
+        ax.plot(row["time"], row[gate], color=color, label=gate)
+    ax.set(xlabel="t (ms)", ylabel="gating variable", title=f"gates at I = {gates_I:g}")
+    ax.legend()
+    return fig
+
+
+@register("hh_gate_kinetics_curves")
+def gate_kinetics_curves(kinetics: xr.Dataset) -> Figure:
+    """Gate kinetics of HH: tau_x(V), x_inf(V), alpha_x(V), beta_x(V) for x in m, h, n (analytic)."""
+    rows = [("tau_{}", "tau (ms)"), ("{}_inf", "steady state"), ("alpha_{}", "alpha (1/ms)"), ("beta_{}", "beta (1/ms)")]
+    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 10), sharex=True)
+    for r, (pattern, ylabel) in enumerate(rows):
+        for c, gate in enumerate(GATE_COLORS):
+            ax = axes[r, c]
+            ax.plot(kinetics["V"], kinetics[pattern.format(gate)], color=GATE_COLORS[gate])
+            ax.set_title(pattern.format(gate).replace("_inf", " inf"), fontsize=10)
+            if c == 0:
+                ax.set_ylabel(ylabel)
+            if r == len(rows) - 1:
+                ax.set_xlabel("V (mV)")
+    fig.tight_layout()
+    return fig
+
+
+@register("hh_voltage_clamp")
+def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
+    """Voltage clamp: (a) g_Na and g_K for steps of +6..+100 mV; (b) I_Na, I_K and the feedback current at +56 mV."""
+    flat = points(steps)
+    n = flat.sizes["point"]
+    fig = plt.figure(figsize=(11, 1.3 * n + 1))
+    grid = fig.add_gridspec(n, 3, width_ratios=(1, 1, 1.4), hspace=0.35, wspace=0.35)
+    for k in range(n):
+        row = flat.isel(point=k)
+        for c, (name, color) in enumerate((("g_Na", "tab:red"), ("g_K", "tab:blue"))):
+            ax = fig.add_subplot(grid[k, c])
+            ax.plot(row["time"], row[name], color=color)
+            peak = float(row[name].max())
+            ax.set_ylim(-0.05 * peak, 1.15 * peak + 1e-9)  # per-row limits scaled to each step
+            ax.text(0.98, 0.85, f"+{setting(row, 'V_step_mV'):g} mV", transform=ax.transAxes, ha="right", fontsize=8)
+            if k == 0:
+                ax.set_title(f"(a) {name} (mS/cm2)")
+            if k < n - 1:
+                ax.set_xticklabels([])
+            else:
+                ax.set_xlabel("t (ms)")
+    row = points(separation).isel(point=0)
+    ax = fig.add_subplot(grid[:, 2])
+    ax.plot(row["time"], row["I_Na"], label="I_Na", color="tab:red")
+    ax.plot(row["time"], row["I_K"], label="I_K", color="tab:blue")
+    ax.plot(row["time"], row["I_ion"], label="I_fb = I_Na + I_K + I_L", color="k", ls="--")
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.set(xlabel="t (ms)", ylabel="current (uA/cm2, outward +)", title=f"(b) step +{setting(row, 'V_step_mV'):g} mV")
+    ax.legend()
+    return fig
+
+
+def _rest_loses_stability(stability: xr.Dataset) -> float:
+    """The smallest current at which the resting fixed point is unstable (NaN if never)."""
+    flat = points(stability)
+    unstable = flat["I"].values[~flat["stable"].values.astype(bool)]
+    return float(unstable.min()) if unstable.size else float("nan")
+
+
+@register("hh_fi_curve")
+def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stability: xr.Dataset) -> Figure:
+    """HH f-I curve: rate from rest over a fine 0-20 uA/cm2 sweep, from random V0, and along slow ramps up and down, with rest's linear stability; the bistable window is where both branches exist."""
+    fig, (ax, ax_eig) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, gridspec_kw={"height_ratios": (3, 1.3)})
+    flat = points(rest)
+    ax.plot(flat["I"], flat["firing_rate_hz"], "-", color="k", lw=1.6, label="from rest (1 s)", zorder=3)
+    rand = random_start
+    I_rand, rate_rand = xr.broadcast(rand["I"], rand["firing_rate_hz"])
+    ax.plot(I_rand.values.ravel(), rate_rand.values.ravel(), "o", ms=4, mfc="none", color="tab:purple", label="from random V0 ~ U(-70, -60)")
+    ramp_flat = points(ramp).isel(point=0)
+    rising = ramp_flat["input_rising"].values == 1
+    falling = ramp_flat["input_rising"].values == 0
+    current, rate = ramp_flat["input_at_spike"].values, ramp_flat["instantaneous_rate_hz"].values
+    ax.plot(current[rising], rate[rising], ".", ms=2, color="tab:red", label="slow ramp up")
+    ax.plot(current[falling], rate[falling], ".", ms=2, color="tab:blue", label="slow ramp down")
+    firing_low = np.nanmin(current[falling]) if falling.any() else np.nan
+    hopf = _rest_loses_stability(stability)
+    if np.isfinite(firing_low) and np.isfinite(hopf) and firing_low < hopf:
+        ax.axvspan(firing_low, hopf, color="0.85", zorder=0)
+        ax.text((firing_low + hopf) / 2, ax.get_ylim()[1] * 0.05, "bistable:\nrest + firing", ha="center", fontsize=8)
+    ax.set(ylabel="firing rate (Hz)", title="HH f-I curve (exp_euler, dt = 0.1 ms)")
+    ax.legend(loc="upper left", fontsize=8)
+    stab = points(stability)
+    max_real = stab["eigenvalue_real"].max("eigen")
+    ax_eig.plot(stab["I"], max_real, color="k")
+    ax_eig.axhline(0, color="0.6", lw=0.8)
+    ax_eig.fill_between(stab["I"], max_real, 0, where=max_real.values > 0, color="tab:red", alpha=0.3, label="rest unstable")
+    if np.isfinite(hopf):
+        ax_eig.axvline(hopf, color="tab:red", ls=":", lw=1)
+        ax_eig.text(hopf, ax_eig.get_ylim()[1] * 0.8, f" Hopf ~ {hopf:.2f}", fontsize=8, color="tab:red")
+    ax_eig.set(xlabel="I (uA/cm2)", ylabel="max Re(lambda)\nof rest (1/ms)")
+    return fig

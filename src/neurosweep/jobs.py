@@ -1,0 +1,121 @@
+"""The pipeline's stages, one function each: what a Snakemake script calls.
+
+simulate (one chunk) -> collect (one dataset per experiment) -> analyse -> figure.
+Each takes plain paths and the experiment's config, so it runs the same from Snakemake, a test
+or a notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from neurosweep.experiments import Experiment, parse_experiment
+
+__all__ = ["simulate_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json"]
+
+log = logging.getLogger("neurosweep")
+
+
+def experiment_from_json(spec: str | Mapping[str, Any]) -> Experiment:
+    """Rebuild an experiment from :meth:`Experiment.to_json` (what rules pass as params)."""
+    raw = json.loads(spec) if isinstance(spec, str) else dict(spec)
+    name = raw.pop("name")
+    return parse_experiment(name, raw, int(raw.get("chunk_size", 64)))
+
+
+def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:
+    """Run chunk ``chunk_index`` of the experiment and write it atomically to ``output``."""
+    experiment = experiment_from_json(spec)
+    from neurosweep.simulate import configure_jax, run_chunk
+    from neurosweep.store import provenance, write_dataset
+
+    configure_jax(jax_cache_dir, experiment.device)
+    started = time.perf_counter()
+    dataset = run_chunk(experiment, chunk_index)
+    dataset.attrs.update(provenance(experiment))
+    dataset.attrs["chunk"] = chunk_index
+    write_dataset(dataset, output)
+    n_diverged = int(dataset["diverged"].sum()) if "diverged" in dataset else 0
+    log.info(
+        "%s chunk %d: %d points in %.2f s on %s (%s); %d diverged",
+        experiment.name, chunk_index, dataset.sizes.get("point", 1), time.perf_counter() - started,
+        dataset.attrs["device"], experiment.precision, n_diverged,
+    )  # fmt: skip
+    if n_diverged:
+        log.warning("%s chunk %d: %d sweep points diverged (flagged in `diverged`)", experiment.name, chunk_index, n_diverged)
+
+
+def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os.PathLike) -> None:
+    """Concatenate the chunk stores of one experiment into its dataset."""
+    from neurosweep.store import collect_chunks, write_dataset
+
+    experiment = experiment_from_json(spec)
+    grid = experiment.sweep_axes if experiment.is_grid and experiment.kind != "function" else ()
+    dataset = collect_chunks(inputs, grid) if experiment.kind != "function" else xr.open_zarr(inputs[0], zarr_format=3, consolidated=False).load()
+    dataset.attrs.pop("chunk", None)
+    write_dataset(dataset, output)
+    if "diverged" in dataset and bool(dataset["diverged"].any()):
+        log.warning("%s: %d of %d points diverged", experiment.name, int(dataset["diverged"].sum()), dataset["diverged"].size)
+    log.info("%s: collected %d chunk(s) into %s", experiment.name, len(inputs), output)
+
+
+def analyse_job(dataset_path: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Reduce a dataset to its spike statistics (and per-interval rates when an input was recorded)."""
+    from neurosweep.analysis import instantaneous_rate, spike_statistics
+    from neurosweep.store import open_dataset, write_dataset
+
+    dataset = open_dataset(dataset_path).load()
+    if "spike_times" in dataset:
+        reduced = spike_statistics(dataset)
+        protocol = json.loads(dataset.attrs.get("experiment_config", "{}")).get("protocol", {})
+        if "input_I" in dataset and protocol.get("kind") in ("ramp", "triangle"):
+            reduced = reduced.merge(instantaneous_rate(dataset))
+    else:
+        reduced = xr.Dataset(attrs={"analysis": "none"})
+    reduced.attrs.update({k: dataset.attrs[k] for k in ("experiment", "git_commit") if k in dataset.attrs})
+    write_dataset(reduced, output)
+    log.info("analysed %s -> %s", dataset_path, output)
+
+
+def figure_job(
+    figure_id: str,
+    plot: str,
+    experiments: Sequence[str],
+    datasets: Sequence[str | os.PathLike],
+    analyses: Sequence[str | os.PathLike],
+    outputs: Sequence[str | os.PathLike],
+    options: Mapping[str, Any] | None = None,
+) -> None:
+    """Draw figure ``figure_id`` with plot function ``plot`` and save it to every output path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from neurosweep.figures import draw
+    from neurosweep.store import open_dataset
+
+    data = {
+        name: xr.merge([open_dataset(d).load(), open_dataset(a).load()], compat="override", join="exact")
+        for name, d, a in zip(experiments, datasets, analyses)
+    }
+    for name, dataset in data.items():
+        if "diverged" in dataset and bool(dataset["diverged"].any()):
+            log.warning("%s: %s has %d diverged points; the figure leaves them out", figure_id, name, int(dataset["diverged"].sum()))
+    figure = draw(plot, data, **dict(options or {}))
+    figure.text(0.995, 0.005, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
+    for path in outputs:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Deterministic output: no timestamp in the files' metadata.
+        metadata = {"Creator": "neurosweep"} if str(path).endswith(".pdf") else {"Software": "neurosweep"}
+        if str(path).endswith(".pdf"):
+            metadata["CreationDate"] = None
+        figure.savefig(path, dpi=150, metadata=metadata)
+    log.info("figure %s -> %s", figure_id, ", ".join(map(str, outputs)))

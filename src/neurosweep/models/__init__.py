@@ -1,0 +1,40 @@
+"""Model registry: every module in this package that defines ``MODEL`` is a model.
+
+Adding a model family means adding one file here; nothing else in the tree names it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+
+from neurosweep.models.base import ModelSpec
+
+__all__ = ["ModelSpec", "available_models", "get_model"]
+
+
+@functools.cache
+def _registry() -> dict[str, ModelSpec]:
+    models: dict[str, ModelSpec] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        spec = getattr(module, "MODEL", None)
+        if isinstance(spec, ModelSpec):
+            models[spec.name] = spec
+    return models
+
+
+def available_models() -> list[str]:
+    """Names of all registered models."""
+    return sorted(_registry())
+
+
+def get_model(name: str) -> ModelSpec:
+    """The model registered as ``name``; a clear error lists the allowed names."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; allowed: {available_models()}") from None

@@ -1,0 +1,118 @@
+"""The one interface every model family implements.
+
+A model is a module in :mod:`neurosweep.models` that defines ``MODEL``, a :class:`ModelSpec`.
+Everything a model knows is pure JAX over frozen pytrees:
+
+* ``Params``: a frozen dataclass of scalar parameters (one field per parameter, units in the
+  field's ``metadata``), registered as a pytree so a batch of parameter sets is one ``Params``
+  whose leaves have a leading ``point`` axis.
+* ``State``: a frozen dataclass pytree of the dynamical variables.
+* ``derivatives(state, params, inputs)``: the continuous vector field (what the integrators and
+  the dynamics toolkit use).
+* ``step(state, params, inputs, dt, method)``: one time step, resets and refractoriness
+  included, returning ``(new_state, observables)``; ``observables["spike"]`` is a boolean.
+
+A model never sees files, config or figures; the runner in :mod:`neurosweep.simulate` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+
+__all__ = ["ModelSpec", "Variable", "param", "pytree_dataclass", "param_units"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Variable:
+    """A recordable quantity: a state variable or a derived observable."""
+
+    units: str
+    long_name: str
+
+
+def param(default: float, units: str, doc: str) -> Any:
+    """A model parameter field with its default, unit and meaning."""
+    return dataclasses.field(default=default, metadata={"units": units, "doc": doc})
+
+
+def pytree_dataclass(cls: type) -> type:
+    """Freeze ``cls`` and register every field as a pytree leaf."""
+    cls = dataclasses.dataclass(frozen=True)(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    return jax.tree_util.register_dataclass(cls, data_fields=names, meta_fields=[])
+
+
+def param_units(params_cls: type) -> dict[str, str]:
+    """Map each parameter name of a ``Params`` class to its unit."""
+    return {f.name: f.metadata.get("units", "1") for f in dataclasses.fields(params_cls)}
+
+
+def _no_functions() -> dict[str, Callable[..., Any]]:
+    return {}
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """Everything the runner, the dynamics toolkit and the validator need to know of a model.
+
+    Attributes
+    ----------
+    name:
+        Registry name used in config (``model: hh``).
+    Params, State:
+        The frozen pytree classes.
+    init_state:
+        ``init_state(params, initial) -> State``; ``initial`` maps some state variable names to
+        values (already sampled); the model fills in the others (e.g. HH gates at x_inf(V)).
+    derivatives:
+        ``derivatives(state, params, inputs) -> State`` of time derivatives (per ms).
+    step:
+        ``step(state, params, inputs, dt, method) -> (State, dict)``.
+    variables:
+        Every recordable name (state variables and observables) with units and long name.
+    inputs:
+        Input names the model accepts (e.g. ``("I", "V_clamp")``) with their units.
+    methods:
+        Integrators the model supports; the first is the default (the course's).
+    functions:
+        Named analytic functions ``f(params, grid) -> dict[name, array]`` evaluated over a grid
+        (e.g. HH gate kinetics), with the grid variable's name, units and outputs' metadata.
+    """
+
+    name: str
+    Params: type
+    State: type
+    init_state: Callable[..., Any]
+    derivatives: Callable[..., Any]
+    step: Callable[..., Any]
+    variables: Mapping[str, Variable]
+    inputs: Mapping[str, str]
+    methods: tuple[str, ...]
+    description: str = ""
+    functions: Mapping[str, "ModelFunction"] = dataclasses.field(default_factory=_no_functions)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.Params))
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self.State))
+
+    @property
+    def param_units(self) -> dict[str, str]:
+        return param_units(self.Params)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFunction:
+    """An analytic function of a model evaluated on a 1-D grid (no time integration)."""
+
+    fn: Callable[..., Mapping[str, Any]]
+    grid_name: str
+    grid_units: str
+    outputs: Mapping[str, Variable]

@@ -1,0 +1,103 @@
+"""Leaky integrate-and-fire neuron with an absolute refractory period.
+
+.. math::
+
+    \\tau \\frac{dV}{dt} = -(V - V_{rest}) + R I
+
+When V reaches ``V_th`` (``V >= V_th``, BrainPy ``LifRef``) a spike is emitted, V is set to
+``V_reset`` and held there while ``t - t_spike <= tau_ref`` (``round(tau_ref/dt)`` steps after the
+spike step). The input ``I`` is the course's dimensionless input, multiplied by R (mV per unit).
+
+Closed form for constant I above rheobase (V_th - V_rest)/R (course_figures.md T2-T7)::
+
+    f = 1 / (tau_ref + tau * ln((R I + V_rest - V_reset) / (R I + V_rest - V_th)))
+
+Defaults are BrainPy's ``bp.dyn.LifRef``; the course's hand-written neuron sets ``tau_ref = 5``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from neurosweep.integrators import integrate
+from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+
+#: "Never spiked": far enough in the past that no refractory window is open at t = 0.
+_NEVER_MS = -1.0e7
+
+
+@pytree_dataclass
+class Params:
+    """LIF parameters (BrainPy ``bp.dyn.LifRef`` defaults)."""
+
+    V_rest: float = param(0.0, "mV", "resting potential")
+    V_reset: float = param(-5.0, "mV", "reset potential")
+    V_th: float = param(20.0, "mV", "spike threshold")
+    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)")
+    tau: float = param(10.0, "ms", "membrane time constant")
+    tau_ref: float = param(0.0, "ms", "absolute refractory period")
+
+
+@pytree_dataclass
+class State:
+    V: jax.Array
+    t_last_spike_ms: jax.Array
+
+
+def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
+    dV = (-(state.V - params.V_rest) + params.R * inputs["I"]) / params.tau
+    return State(V=dV, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
+
+
+def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+    """Start at ``initial["V"]`` (default V_rest), never having spiked."""
+    V = jnp.asarray(initial.get("V", params.V_rest), dtype=params.tau.dtype)
+    return State(V=V, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
+
+
+def step(
+    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+) -> tuple[State, dict[str, jax.Array]]:
+    t = inputs["t_ms"]
+    # Half a step of slack makes the hold exactly round(tau_ref/dt) steps whatever the rounding of t.
+    refractory = (t - state.t_last_spike_ms) <= params.tau_ref + 0.5 * dt
+    integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
+    V = jnp.where(refractory, state.V, integrated.V)
+    spike = V >= params.V_th
+    new = State(
+        V=jnp.where(spike, params.V_reset, V),
+        t_last_spike_ms=jnp.where(spike, t, state.t_last_spike_ms),
+    )
+    return new, {"spike": spike}
+
+
+def firing_rate_hz(I: np.ndarray, params: Params | None = None, **overrides: float) -> np.ndarray:
+    """Closed-form firing rate (Hz) for constant input ``I`` (zero at or below rheobase)."""
+    p = dataclasses.replace(params or Params(), **overrides)
+    drive = p.R * np.asarray(I, dtype=float) + p.V_rest
+    above = drive > p.V_th
+    safe_gap = np.where(above, drive - p.V_th, 1.0)
+    charge_ms = p.tau * np.log(np.where(above, drive - p.V_reset, 2.0) / safe_gap)
+    return np.where(above, 1000.0 / (p.tau_ref + charge_ms), 0.0)
+
+
+MODEL = ModelSpec(
+    name="lif",
+    description="Leaky integrate-and-fire neuron with refractoriness",
+    Params=Params,
+    State=State,
+    init_state=init_state,
+    derivatives=derivatives,
+    step=step,
+    variables={
+        "V": Variable("mV", "membrane potential"),
+        "t_last_spike_ms": Variable("ms", "time of the last spike"),
+    },
+    inputs={"I": "1"},
+    methods=("exp_euler", "rk4", "euler"),
+)

@@ -1,0 +1,165 @@
+"""Input protocols: what a neuron receives at each time step.
+
+A protocol is a kind (static) plus scalar fields (traced, so they can be swept). Its inputs at
+step ``i`` are computed inside the jitted loop from the step index, never stored as arrays, so a
+20-s ramp costs no memory. Times are compared in whole steps (``round(t_ms / dt)``), like
+BrainPy's ``section_input``, which makes every edge land on the same step in float32 and float64.
+
+Current-like fields are in the model's input unit (uA/cm2 for HH, the dimensionless input of LIF).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["PROTOCOLS", "Protocol", "protocol_inputs"]
+
+Fields = Mapping[str, jax.Array]
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """A protocol kind: its scalar fields with defaults (None = required) and units."""
+
+    fields: Mapping[str, float | None]
+    units: Mapping[str, str]
+    list_fields: tuple[str, ...]
+    inputs: Callable[[Fields, jax.Array, float], dict[str, jax.Array]]
+    doc: str
+
+
+def _steps(t_ms: jax.Array, dt: float) -> jax.Array:
+    return jnp.round(t_ms / dt)
+
+
+def _constant(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    return {"I": f["I"]}
+
+
+def _window(i: jax.Array, start_ms: jax.Array, length_ms: jax.Array, dt: float) -> jax.Array:
+    start = _steps(start_ms, dt)
+    return (i >= start) & (i < start + _steps(length_ms, dt))
+
+
+def _pulse(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    inside = _window(i, f["t_start_ms"], f["duration_ms"], dt)
+    return {"I": jnp.where(inside, f["I"], f["I_baseline"])}
+
+
+def _pulse_train(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    start, period = _steps(f["t_start_ms"], dt), _steps(f["period_ms"], dt)
+    since = i - start
+    inside = (since >= 0) & (since < period * f["n_pulses"]) & (
+        jnp.mod(since, period) < _steps(f["width_ms"], dt)
+    )
+    return {"I": jnp.where(inside, f["I"], f["I_baseline"])}
+
+
+def _sections(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    # Past the last section the input is the last value, as if the protocol were held.
+    ends = jnp.cumsum(_steps(f["durations_ms"], dt))
+    index = jnp.minimum(jnp.searchsorted(ends, i, side="right"), ends.shape[-1] - 1)
+    return {"I": f["I_values"][index]}
+
+
+def _ramp(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    # BrainPy ramp_input: linear from I_start to I_end on [t_start, t_end), zero outside.
+    start, end = _steps(f["t_start_ms"], dt), _steps(f["t_end_ms"], dt)
+    fraction = (i - start) / jnp.maximum(end - start, 1.0)
+    value = f["I_start"] + (f["I_end"] - f["I_start"]) * fraction
+    return {"I": jnp.where((i >= start) & (i < end), value, 0.0)}
+
+
+def _triangle(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    # Up from I_min to I_max over t_rise_ms, then back down over the same time (hysteresis scans).
+    rise = _steps(f["t_rise_ms"], dt)
+    fraction = jnp.clip(1.0 - jnp.abs(i - rise) / rise, 0.0, 1.0)
+    return {"I": f["I_min"] + (f["I_max"] - f["I_min"]) * fraction}
+
+
+def _clamp(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    stepped = _window(i, f["t_hold_ms"], f["t_step_ms"], dt)
+    V = f["V_hold_mV"] + jnp.where(stepped, f["V_step_mV"], 0.0)
+    return {"I": jnp.zeros_like(V), "V_clamp": V}
+
+
+_I = "input"
+PROTOCOLS: dict[str, Protocol] = {
+    "constant": Protocol({"I": None}, {"I": _I}, (), _constant, "constant input I"),
+    "pulse": Protocol(
+        {"I": None, "t_start_ms": None, "duration_ms": None, "I_baseline": 0.0},
+        {"I": _I, "I_baseline": _I, "t_start_ms": "ms", "duration_ms": "ms"},
+        (),
+        _pulse,
+        "I on [t_start_ms, t_start_ms + duration_ms), I_baseline elsewhere",
+    ),
+    "pulse_train": Protocol(
+        {
+            "I": None,
+            "t_start_ms": None,
+            "width_ms": None,
+            "period_ms": None,
+            "n_pulses": None,
+            "I_baseline": 0.0,
+        },
+        {
+            "I": _I,
+            "I_baseline": _I,
+            "t_start_ms": "ms",
+            "width_ms": "ms",
+            "period_ms": "ms",
+            "n_pulses": "1",
+        },
+        (),
+        _pulse_train,
+        "n_pulses pulses of width_ms every period_ms from t_start_ms",
+    ),
+    "sections": Protocol(
+        {"I_values": None, "durations_ms": None},
+        {"I_values": _I, "durations_ms": "ms"},
+        ("I_values", "durations_ms"),
+        _sections,
+        "piecewise constant (BrainPy section_input): I_values[k] for durations_ms[k]",
+    ),
+    "ramp": Protocol(
+        {"I_start": None, "I_end": None, "t_start_ms": None, "t_end_ms": None},
+        {"I_start": _I, "I_end": _I, "t_start_ms": "ms", "t_end_ms": "ms"},
+        (),
+        _ramp,
+        "linear ramp on [t_start_ms, t_end_ms), zero outside (BrainPy ramp_input)",
+    ),
+    "triangle": Protocol(
+        {"I_min": None, "I_max": None, "t_rise_ms": None},
+        {"I_min": _I, "I_max": _I, "t_rise_ms": "ms"},
+        (),
+        _triangle,
+        "I_min -> I_max over t_rise_ms and back down over t_rise_ms",
+    ),
+    "clamp": Protocol(
+        {"V_hold_mV": None, "V_step_mV": None, "t_hold_ms": None, "t_step_ms": None},
+        {"V_hold_mV": "mV", "V_step_mV": "mV", "t_hold_ms": "ms", "t_step_ms": "ms"},
+        (),
+        _clamp,
+        "voltage clamp: V_hold_mV, stepped by V_step_mV on [t_hold_ms, t_hold_ms + t_step_ms)",
+    ),
+}
+
+#: Inputs whose absence means "not applied": NaN for a clamp (free membrane), zero otherwise.
+_UNSET = {"V_clamp": float("nan")}
+
+
+def protocol_inputs(
+    kind: str, fields: Fields, i: jax.Array, dt: float, input_names: Mapping[str, str], dtype
+) -> dict[str, jax.Array]:
+    """Every input the model accepts at step ``i`` (plus ``t_ms``, the time at the step's start)."""
+    given = PROTOCOLS[kind].inputs(fields, i, dt)
+    inputs = {
+        name: jnp.asarray(given.get(name, _UNSET.get(name, 0.0)), dtype=dtype)
+        for name in input_names
+    }
+    inputs["t_ms"] = (i * dt).astype(dtype)
+    return inputs

@@ -1,0 +1,296 @@
+"""Run a chunk of sweep points as one jitted, vmapped JAX call.
+
+The chunk is padded to the experiment's fixed ``chunk_size`` (repeating its last point) so that
+every chunk of an experiment reuses one compiled executable; sweep values enter as traced arrays,
+never as Python constants baked into the program. Each point draws its random initial state from
+its own seed only, so a point's result does not depend on the chunk it lands in.
+
+Inside the loop the runner keeps, per point: the model state, a buffer of spike times (the
+count stays exact past the buffer; overflow is flagged), and the first step at which the state
+went non-finite (divergence is flagged in the data, never hidden).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
+from neurosweep.experiments import Experiment
+from neurosweep.models import ModelSpec, get_model
+from neurosweep.protocols import PROTOCOLS, protocol_inputs
+
+# float64 is asked for per experiment; with x64 on, float32 stays float32 because every array
+# here is created with an explicit dtype.
+jax.config.update("jax_enable_x64", True)
+
+__all__ = ["configure_jax", "run_chunk", "RunPlan", "simulate_batch", "batch_params"]
+
+log = logging.getLogger(__name__)
+
+
+def configure_jax(cache_dir: str | os.PathLike | None = None, device: str = "auto") -> None:
+    """Pick the platform and turn on the persistent compilation cache (call before any run)."""
+    if device == "cpu":
+        jax.config.update("jax_platforms", "cpu")
+    if cache_dir:
+        jax.config.update("jax_compilation_cache_dir", str(cache_dir))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    """Everything static about a run: the compiled program depends on these and nothing else."""
+
+    model: str
+    method: str
+    dt_ms: float
+    n_steps: int
+    protocol_kind: str
+    record_variables: tuple[str, ...]
+    record_every_steps: int
+    max_spikes: int
+    dtype: str
+
+    @classmethod
+    def of(cls, experiment: Experiment) -> RunPlan:
+        return cls(
+            model=experiment.model.name,
+            method=experiment.method,
+            dt_ms=experiment.dt_ms,
+            n_steps=experiment.n_steps,
+            protocol_kind=experiment.protocol_kind,
+            record_variables=experiment.record_variables,
+            record_every_steps=experiment.record_every_steps,
+            max_spikes=experiment.max_spikes,
+            dtype=experiment.precision,
+        )
+
+
+def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], plan: RunPlan):
+    model = get_model(plan.model)
+    dtype = jnp.dtype(plan.dtype)
+    dt = plan.dt_ms
+    state_names = set(model.state_names)
+    recorded_obs = tuple(v for v in plan.record_variables if v not in state_names)
+
+    def advance(i: jax.Array, carry: tuple) -> tuple:
+        state, observed, spike_times, n_spikes, first_bad_step = carry
+        inputs = protocol_inputs(plan.protocol_kind, fields, i, dt, model.inputs, dtype)
+        state, observables = model.step(state, params, inputs, dt, plan.method)
+        spike = observables["spike"]
+        slot = jnp.minimum(n_spikes, plan.max_spikes - 1)
+        keep = spike & (n_spikes < plan.max_spikes)
+        t_end = ((i + 1) * dt).astype(dtype)
+        spike_times = spike_times.at[slot].set(jnp.where(keep, t_end, spike_times[slot]))
+        n_spikes = n_spikes + spike.astype(jnp.int32)
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(state)]))
+        first_bad_step = jnp.where((first_bad_step < 0) & ~finite, i.astype(jnp.int32), first_bad_step)
+        observed = {v: {**observables, **inputs}[v] for v in recorded_obs}
+        return state, observed, spike_times, n_spikes, first_bad_step
+
+    state = model.init_state(params, initial)
+    observed0 = {
+        v: jnp.zeros((), dtype)
+        for v in recorded_obs
+    }
+    carry = (
+        state,
+        observed0,
+        jnp.full((plan.max_spikes,), jnp.nan, dtype),
+        jnp.zeros((), jnp.int32),
+        jnp.full((), -1, jnp.int32),
+    )
+    if plan.record_variables:
+        k = plan.record_every_steps
+
+        def block(carry: tuple, b: jax.Array) -> tuple:
+            carry = jax.lax.fori_loop(b * k, (b + 1) * k, advance, carry)
+            state, observed = carry[0], carry[1]
+            values = {v: getattr(state, v) if v in state_names else observed[v] for v in plan.record_variables}
+            return carry, values
+
+        carry, traces = jax.lax.scan(block, carry, jnp.arange(plan.n_steps // k))
+    else:
+        carry, traces = jax.lax.fori_loop(0, plan.n_steps, advance, carry), {}
+    _, _, spike_times, n_spikes, first_bad_step = carry
+    return {"traces": traces, "spike_times": spike_times, "n_spikes": n_spikes, "first_bad_step": first_bad_step}
+
+
+@functools.partial(jax.jit, static_argnames=("plan",))
+def simulate_batch(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], plan: RunPlan):
+    """Run every point of a batch (leading axis of all leaves) for ``plan.n_steps`` steps."""
+    return jax.vmap(functools.partial(_run_single, plan=plan))(params, fields, initial)
+
+
+def _column(frame: pd.DataFrame, name: str, fixed: Any, dtype: Any) -> np.ndarray:
+    values = frame[name].to_numpy() if name in frame else fixed
+    return np.broadcast_to(np.asarray(values, dtype=dtype), (len(frame),) + np.shape(values)[1 if name in frame else 0 :])
+
+
+def batch_params(model: ModelSpec, fixed: Mapping[str, float], frame: pd.DataFrame, dtype: Any) -> Any:
+    """A ``Params`` pytree whose leaves are arrays over the points of ``frame``."""
+    defaults = dataclasses.asdict(model.Params())
+    values = {name: _column(frame, name, fixed.get(name, default), dtype) for name, default in defaults.items()}
+    return model.Params(**{k: jnp.asarray(v) for k, v in values.items()})
+
+
+def _batch_fields(experiment: Experiment, frame: pd.DataFrame, dtype: Any) -> dict[str, jax.Array]:
+    fields = {}
+    for name, value in experiment.protocol.items():
+        if name in frame:
+            fields[name] = jnp.asarray(frame[name].to_numpy(), dtype)
+        else:
+            array = np.asarray(value, dtype=dtype)
+            fields[name] = jnp.asarray(np.broadcast_to(array, (len(frame),) + array.shape))
+    return fields
+
+
+def sample_initial(initial: Mapping[str, Any], seeds: np.ndarray, dtype: Any) -> dict[str, jax.Array]:
+    """Initial values per point: fixed numbers, or draws from each point's own seed."""
+    values = {}
+    for index, (name, spec) in enumerate(sorted(initial.items())):
+        if not isinstance(spec, Mapping):
+            values[name] = jnp.full((len(seeds),), spec, dtype)
+            continue
+        keys = jax.vmap(lambda s, index=index: jax.random.fold_in(jax.random.PRNGKey(s), index))(jnp.asarray(seeds))
+        (dist, (a, b)), = spec.items()
+        if dist == "uniform":
+            values[name] = jax.vmap(lambda k: jax.random.uniform(k, (), dtype, a, b))(keys)
+        else:
+            values[name] = a + b * jax.vmap(lambda k: jax.random.normal(k, (), dtype))(keys)
+    return values
+
+
+def _pad(frame: pd.DataFrame, size: int) -> pd.DataFrame:
+    if len(frame) >= size:
+        return frame
+    return pd.concat([frame, frame.iloc[[-1] * (size - len(frame))]])
+
+
+def _point_coords(frame: pd.DataFrame, experiment: Experiment) -> dict[str, Any]:
+    units = {**experiment.model.param_units, **_protocol_units(experiment)}
+    coords = {"point": ("point", frame.index.to_numpy())}
+    for name in frame.columns:
+        attrs = {"units": units.get(name, "1"), "long_name": name}
+        coords[name] = ("point", frame[name].to_numpy(), attrs)
+    return coords
+
+
+def _protocol_units(experiment: Experiment) -> dict[str, str]:
+    if experiment.kind == "fixed_points":
+        return dict(experiment.model.inputs)
+    if experiment.protocol_kind is None:
+        return {}
+    input_units = experiment.model.inputs["I"]
+    units = PROTOCOLS[experiment.protocol_kind].units
+    return {k: input_units if u == "input" else u for k, u in units.items()}
+
+
+def _simulation_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dataset:
+    n_real = len(frame)
+    padded = _pad(frame, experiment.chunk_size)
+    dtype = np.dtype(experiment.precision)
+    plan = RunPlan.of(experiment)
+    out = simulate_batch(
+        batch_params(experiment.model, experiment.params, padded, dtype),
+        _batch_fields(experiment, padded, dtype),
+        sample_initial(experiment.initial, padded["seed"].to_numpy(), dtype),
+        plan,
+    )
+    out = jax.tree_util.tree_map(lambda x: np.asarray(x)[:n_real], out)
+    model = experiment.model
+    units = {**model.variables, **{k: None for k in model.inputs}}
+    k = experiment.record_every_steps
+    time = (np.arange(1, experiment.n_steps // k + 1) * k * experiment.dt_ms).round(9)
+    data_vars = {}
+    for name, trace in out["traces"].items():
+        var = units.get(name)
+        attrs = (
+            {"units": var.units, "long_name": var.long_name}
+            if var
+            else {"units": _protocol_units(experiment).get("I", model.inputs[name]), "long_name": f"input {name}"}
+        )
+        # A recorded input is a trace, distinct from the swept protocol value of the same name.
+        data_vars[name if var else f"input_{name}"] = (("point", "time"), trace, attrs)
+    n_spikes = out["n_spikes"]
+    width = int(min(max(n_spikes.max(initial=0), 1), experiment.max_spikes))
+    data_vars["spike_times"] = (("point", "spike"), out["spike_times"][:, :width].astype(np.float64), {"units": "ms", "long_name": "spike time (NaN-padded)"})
+    data_vars["n_spikes"] = ("point", n_spikes.astype(np.int64), {"units": "1", "long_name": "number of spikes"})
+    data_vars["spike_buffer_overflow"] = ("point", n_spikes > experiment.max_spikes, {"long_name": "more spikes than max_spikes; spike_times is truncated, n_spikes is exact"})
+    bad = out["first_bad_step"]
+    data_vars["diverged"] = ("point", bad >= 0, {"long_name": "state became NaN or infinite"})
+    data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * experiment.dt_ms, np.nan), {"units": "ms", "long_name": "time the state became non-finite"})
+    coords = _point_coords(frame, experiment)
+    coords["time"] = ("time", time, {"units": "ms", "long_name": "time"})
+    dataset = xr.Dataset(data_vars, coords=coords)
+    for point in frame.index[bad >= 0]:
+        log.warning("%s: point %d (%s) diverged at t = %.3f ms", experiment.name, point, frame.loc[point].to_dict(), (bad[frame.index.get_loc(point)] + 1) * experiment.dt_ms)
+    return dataset
+
+
+def _function_dataset(experiment: Experiment) -> xr.Dataset:
+    model = experiment.model
+    function = model.functions[experiment.function]
+    dtype = np.dtype(experiment.precision)
+    params = model.Params(**{k: jnp.asarray(v, dtype) for k, v in {**dataclasses.asdict(model.Params()), **experiment.params}.items()})
+    values = function.fn(params, jnp.asarray(experiment.function_grid, dtype))
+    grid = function.grid_name
+    data_vars = {
+        name: (grid, np.asarray(values[name]), {"units": meta.units, "long_name": meta.long_name})
+        for name, meta in function.outputs.items()
+    }
+    return xr.Dataset(data_vars, coords={grid: (grid, experiment.function_grid, {"units": function.grid_units, "long_name": grid})})
+
+
+def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dataset:
+    """Newton from the configured initial state at every point (float64 by default)."""
+    model = experiment.model
+    dtype = np.dtype(experiment.precision)
+    params = batch_params(model, experiment.params, frame, dtype)
+    inputs = {
+        name: jnp.asarray(_column(frame, name, experiment.inputs.get(name, 0.0), dtype))
+        for name in model.inputs
+    }
+    initial = sample_initial(experiment.initial, frame["seed"].to_numpy(), dtype)
+
+    def solve(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
+        return find_fixed_point(model.derivatives, model.init_state(p, start), p, x)
+
+    found = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve))(params, inputs, initial))
+    data_vars = {
+        name: ("point", getattr(found["state"], name), {"units": model.variables[name].units, "long_name": f"fixed point: {model.variables[name].long_name}"})
+        for name in model.state_names
+    }
+    eigenvalues = found["eigenvalues"]
+    data_vars["eigenvalue_real"] = (("point", "eigen"), eigenvalues.real, {"units": "1/ms", "long_name": "Jacobian eigenvalue, real part"})
+    data_vars["eigenvalue_imag"] = (("point", "eigen"), eigenvalues.imag, {"units": "1/ms", "long_name": "Jacobian eigenvalue, imaginary part"})
+    data_vars["residual"] = ("point", found["residual"], {"units": "1/ms", "long_name": "max |dx/dt| at the fixed point"})
+    data_vars["stability"] = ("point", found["stability"].astype(np.int8), {
+        "long_name": "fixed-point type",
+        "flag_values": list(range(len(STABILITY_LABELS))),
+        "flag_meanings": " ".join(label.replace(" ", "_") for label in STABILITY_LABELS),
+    })
+    data_vars["stable"] = ("point", np.isin(found["stability"], (1, 2)), {"long_name": "linearly stable"})
+    return xr.Dataset(data_vars, coords=_point_coords(frame, experiment))
+
+
+def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
+    """Simulate (or evaluate) one chunk of an experiment; returns a Dataset over ``point``."""
+    if experiment.kind == "function":
+        return _function_dataset(experiment)
+    frame = experiment.chunk(chunk_index)
+    if experiment.kind == "fixed_points":
+        return _fixed_point_dataset(experiment, frame)
+    return _simulation_dataset(experiment, frame)

@@ -1,0 +1,156 @@
+"""Zarr in and out: atomic writes, provenance, and collecting chunks into one dataset.
+
+Atomicity: zarr has none at store level, so a store is written under a hidden sibling name and
+renamed into place (``os.replace`` of a directory is atomic on POSIX). A job killed half-way
+leaves only ``.<name>.tmp-<pid>``, which nothing reads; a path that exists is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+__all__ = [
+    "write_dataset",
+    "open_dataset",
+    "provenance",
+    "collect_chunks",
+    "open_experiment",
+    "experiment_dir",
+]
+
+#: Zarr format 3 stores without consolidated metadata (not part of the v3 spec).
+_ZARR_OPTIONS = {"zarr_format": 3, "consolidated": False}
+
+
+def experiment_dir(name: str, results_dir: str | os.PathLike = "results") -> Path:
+    return Path(results_dir) / name
+
+
+def _encode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    # zarr attrs are JSON: nested config goes in as a JSON string, numpy scalars as Python ones.
+    encoded = {}
+    for key, value in attrs.items():
+        if isinstance(value, (dict, list, tuple)):
+            value = json.dumps(value, sort_keys=True, default=str)
+        elif isinstance(value, np.generic):
+            value = value.item()
+        encoded[key] = value
+    return encoded
+
+
+def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write ``dataset`` as a zarr v3 store at ``path``, atomically (temp sibling + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    dataset = dataset.copy()
+    dataset.attrs = _encode_attrs(dataset.attrs)
+    for name in dataset.variables:
+        dataset[name].attrs = _encode_attrs(dataset[name].attrs)
+        dataset[name].encoding = {}
+    dataset.to_zarr(tmp, mode="w", **_ZARR_OPTIONS)
+    if path.exists():
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+    return path
+
+
+def open_dataset(path: str | os.PathLike, chunks: Any = None) -> xr.Dataset:
+    """Open a store written by :func:`write_dataset` (lazily with dask when ``chunks`` is given)."""
+    return xr.open_zarr(path, chunks=chunks, **_ZARR_OPTIONS)
+
+
+def _git_commit() -> str:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def provenance(experiment: Any) -> dict[str, Any]:
+    """Attributes that say how a dataset was made: config, seeds, versions, device, precision."""
+    import jax
+
+    from neurosweep import __version__
+
+    device = jax.devices()[0]
+    return {
+        "experiment": experiment.name,
+        "experiment_config": experiment.to_json(),
+        "model": experiment.model.name,
+        "kind": experiment.kind,
+        "integrator": experiment.method,
+        "dt_ms": experiment.dt_ms,
+        "t_stop_ms": experiment.t_stop_ms,
+        "precision": experiment.precision,
+        "seeds": list(experiment.seeds),
+        "neurosweep_version": __version__,
+        "git_commit": _git_commit(),
+        "jax_version": jax.__version__,
+        "device": f"{device.platform}:{getattr(device, 'device_kind', '')}",
+        "python_version": platform.python_version(),
+    }
+
+
+def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] = ()) -> xr.Dataset:
+    """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis.
+
+    The spike dimension is padded with NaN to the longest chunk's (chunks trim it to their own
+    most active point).
+    """
+    parts = [open_dataset(p).load() for p in paths]
+    if "spike" in parts[0].dims:
+        width = max(part.sizes["spike"] for part in parts)
+        parts = [
+            part.pad(spike=(0, width - part.sizes["spike"])) if part.sizes["spike"] < width else part
+            for part in parts
+        ]
+    dataset = xr.concat(parts, dim="point", join="exact", data_vars="minimal", coords="minimal", compat="override")
+    dataset = dataset.sortby("point")
+    dataset.attrs = dict(parts[0].attrs)
+    grid_axes = list(grid_axes)
+    if grid_axes:
+        for name in list(dataset.coords):
+            if name not in grid_axes and name != "point" and dataset[name].dims == ("point",):
+                if np.unique(dataset[name].values).size == 1:  # e.g. the single seed
+                    dataset = dataset.assign_coords({name: dataset[name].values[0]})
+        attrs = {axis: dataset[axis].attrs for axis in grid_axes}
+        if len(grid_axes) == 1:
+            dataset = dataset.swap_dims(point=grid_axes[0]).drop_vars("point")
+        else:
+            dataset = dataset.drop_vars("point").set_index(point=grid_axes).unstack("point")
+        for axis in grid_axes:
+            dataset[axis].attrs = attrs[axis]
+    return dataset
+
+
+def open_experiment(name: str, results_dir: str | os.PathLike = "results", analysis: bool = False) -> xr.Dataset:
+    """The collected dataset of experiment ``name`` (merged with its analysis if asked)."""
+    folder = experiment_dir(name, results_dir)
+    path = folder / "dataset.zarr"
+    if not path.exists():
+        available = sorted(p.parent.name for p in Path(results_dir).glob("*/dataset.zarr"))
+        raise FileNotFoundError(f"no results for experiment {name!r} in {results_dir}/; available: {available}")
+    dataset = open_dataset(path)
+    if analysis:
+        dataset = xr.merge([dataset, open_dataset(folder / "analysis.zarr")], compat="override", join="exact")
+    return dataset

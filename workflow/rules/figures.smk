@@ -1,0 +1,23 @@
+rule figure:
+    """Draw one figure from the reduced data of the experiments it names."""
+    input:
+        unpack(figure_inputs),
+    output:
+        png=report(
+            "results/figures/{figure}.png",
+            caption="../report/figure.rst",
+            category="Figures",
+            labels={"figure": "{figure}"},
+        ),
+        pdf="results/figures/{figure}.pdf",
+    params:
+        plot=figure_plot,
+        experiments=figure_experiments,
+        options=lambda wildcards: FIGURES[wildcards.figure].get("options", {}),
+        caption=lambda wildcards: figure_caption(wildcards.figure),
+    log:
+        "logs/figures/{figure}.log",
+    conda:
+        "../../envs/neurosweep.yaml"
+    script:
+        "../scripts/figure.py"

@@ -1,0 +1,12 @@
+"""Snakemake script: reduce a dataset to its spike statistics."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _logging import to_log_file  # noqa: E402
+
+from neurosweep.jobs import analyse_job  # noqa: E402
+
+to_log_file(snakemake.log[0])
+analyse_job(snakemake.input[0], snakemake.output[0])

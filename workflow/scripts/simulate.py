@@ -1,0 +1,17 @@
+"""Snakemake script: simulate one chunk of an experiment."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _logging import to_log_file  # noqa: E402
+
+from neurosweep.jobs import simulate_job  # noqa: E402
+
+to_log_file(snakemake.log[0])
+simulate_job(
+    snakemake.params.spec,
+    int(snakemake.wildcards.chunk),
+    snakemake.output[0],
+    jax_cache_dir=snakemake.params.jax_cache_dir,
+)
