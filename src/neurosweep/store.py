@@ -12,6 +12,7 @@ import os
 import platform
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,10 @@ def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
 
 def open_dataset(path: str | os.PathLike, chunks: Any = None) -> xr.Dataset:
     """Open a store written by :func:`write_dataset` (lazily with dask when ``chunks`` is given)."""
-    return xr.open_zarr(path, chunks=chunks, **_ZARR_OPTIONS)
+    with warnings.catch_warnings():
+        # Snakemake leaves a .snakemake_timestamp file in directory outputs; zarr notes it.
+        warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
+        return xr.open_zarr(path, chunks=chunks, **_ZARR_OPTIONS)
 
 
 def _git_commit() -> str:

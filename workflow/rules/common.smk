@@ -5,7 +5,6 @@ from snakemake.utils import validate
 from neurosweep.experiments import parse_config
 from neurosweep.figures import caption as plot_caption
 
-
 validate(config, "../schemas/config.schema.yaml")
 EXPERIMENTS = parse_config(config)
 FIGURES = config.get("figures", {})
@@ -58,6 +57,8 @@ def figure_caption(figure_id):
 
 def all_targets():
     """Every figure the config declares, and the dataset of every experiment."""
-    figures = expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=("png", "pdf"))
+    figures = expand(
+        "results/figures/{figure}.{ext}", figure=FIGURES, ext=("png", "pdf")
+    )
     datasets = expand("results/{experiment}/analysis.zarr", experiment=EXPERIMENTS)
     return figures + datasets

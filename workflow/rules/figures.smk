@@ -10,14 +10,14 @@ rule figure:
             labels={"figure": "{figure}"},
         ),
         pdf="results/figures/{figure}.pdf",
+    log:
+        "logs/figures/{figure}.log",
+    conda:
+        "../../envs/neurosweep.yaml"
     params:
         plot=figure_plot,
         experiments=figure_experiments,
         options=lambda wildcards: FIGURES[wildcards.figure].get("options", {}),
         caption=lambda wildcards: figure_caption(wildcards.figure),
-    log:
-        "logs/figures/{figure}.log",
-    conda:
-        "../../envs/neurosweep.yaml"
     script:
         "../scripts/figure.py"

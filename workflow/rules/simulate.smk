@@ -2,15 +2,15 @@ rule simulate:
     """Run one chunk of sweep points as one jitted, vmapped JAX call."""
     output:
         directory("results/{experiment}/chunks/{chunk}.zarr"),
+    log:
+        "logs/{experiment}/simulate_{chunk}.log",
+    conda:
+        "../../envs/neurosweep.yaml"
+    resources:
+        gpu=simulate_gpus,
     params:
         spec=experiment_spec,
         jax_cache_dir=JAX_CACHE_DIR,
-    log:
-        "logs/{experiment}/simulate_{chunk}.log",
-    resources:
-        gpu=simulate_gpus,
-    conda:
-        "../../envs/neurosweep.yaml"
     script:
         "../scripts/simulate.py"
 
@@ -21,11 +21,11 @@ rule collect:
         chunk_stores,
     output:
         directory("results/{experiment}/dataset.zarr"),
-    params:
-        spec=experiment_spec,
     log:
         "logs/{experiment}/collect.log",
     conda:
         "../../envs/neurosweep.yaml"
+    params:
+        spec=experiment_spec,
     script:
         "../scripts/collect.py"

@@ -33,6 +33,9 @@ RESIDUAL_TOLERANCE = 1e-9
 ZERO_REAL_TOLERANCE = 1e-10
 
 
+_STEP_FRACTIONS = 0.5 ** jnp.arange(13.0)
+
+
 def classify(eigenvalues: jax.Array, converged: jax.Array) -> jax.Array:
     """Stability code (index into :data:`STABILITY_LABELS`) from the Jacobian's eigenvalues."""
     real, imag = jnp.real(eigenvalues), jnp.imag(eigenvalues)
@@ -67,7 +70,12 @@ def find_fixed_point(
 
     def newton(x: jax.Array, _: Any) -> tuple[jax.Array, None]:
         step = jnp.linalg.solve(jax.jacfwd(field)(x), -field(x))
-        return x + step, None
+        # Damped Newton: of the step fractions 1, 1/2, ..., 1/2^12 take the one that leaves the
+        # smallest residual, so a seed far from the root does not overshoot into a blow-up.
+        trials = x + _STEP_FRACTIONS[:, None] * step
+        norms = jax.vmap(lambda y: jnp.sum(field(y) ** 2))(trials)
+        norms = jnp.where(jnp.isfinite(norms), norms, jnp.inf)
+        return trials[jnp.argmin(norms)], None
 
     x, _ = jax.lax.scan(newton, flat, None, length=n_iterations)
     residual = jnp.max(jnp.abs(field(x)))

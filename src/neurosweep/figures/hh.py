@@ -54,7 +54,7 @@ def constant_current_train(train: xr.Dataset) -> Figure:
     ax.plot(row["time"], row["V"], label="V")
     ax.plot(row["time"], row["input_I"] - 90.0, color="k", lw=1.2, label="I - 90")
     amplitude = float(row["input_I"].max())
-    ax.text(row["time"].values[len(row["time"]) // 2], -76, f"I = {amplitude:g} uA/cm2", ha="center", fontsize=9)
+    ax.text(row["time"].values[len(row["time"]) // 2], -79, f"I = {amplitude:g} uA/cm2", ha="center", va="bottom", fontsize=9)
     ax.set(xlabel="t (ms)", ylabel="V (mV)", title="HH response to a constant current")
     return fig
 
@@ -79,24 +79,21 @@ def conductance_during_ap(ap: xr.Dataset) -> Figure:
 
 
 @register("hh_channel_composed_trace")
-def channel_composed_trace(channels: xr.Dataset, gates_I: float = 4.0) -> Figure:
-    """HH built from its channels: V(t) near threshold (I = 1.698) and above (I = 4), and the gates at I = 4."""
-    flat = points(channels)
-    fig = plt.figure(figsize=(10, 4.5))
-    grid = fig.add_gridspec(2, 2, width_ratios=(3, 2))
-    for k in range(flat.sizes["point"]):
-        row = flat.isel(point=k)
+def channel_composed_trace(*runs: xr.Dataset) -> Figure:
+    """HH built from its channels: V(t) near threshold (I = 1.698) and above it (I = 4), and the gates of the last run."""
+    fig = plt.figure(figsize=(10, 2.4 * len(runs) + 0.6))
+    grid = fig.add_gridspec(len(runs), 2, width_ratios=(3, 2), hspace=0.5)
+    for k, run in enumerate(runs):
+        row = points(run).isel(point=0)
         ax = fig.add_subplot(grid[k, 0])
         ax.plot(row["time"], row["V"], color="k")
-        ax.set(ylabel="V (mV)", title=f"I = {setting(row, 'I'):g} uA/cm2")
-        if k == flat.sizes["point"] - 1:
-            ax.set_xlabel("t (ms)")
-    row = select(channels, I=gates_I)
+        ax.set(ylabel="V (mV)", title=f"I = {setting(row, 'I'):g} uA/cm2, V(0.1 ms) = {float(row['V'][0]):.1f} mV")
+    ax.set_xlabel("t (ms)")
     ax = fig.add_subplot(grid[:, 1])
     for gate, color in GATE_COLORS.items():
         ax.plot(row["time"], row[gate], color=color, label=gate)
-    ax.set(xlabel="t (ms)", ylabel="gating variable", title=f"gates at I = {gates_I:g}")
-    ax.legend()
+    ax.set(xlabel="t (ms)", ylabel="gating variable", title=f"gates at I = {setting(row, 'I'):g}")
+    ax.legend(loc="upper right", ncol=3)
     return fig
 
 
@@ -153,8 +150,14 @@ def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
 def _rest_loses_stability(stability: xr.Dataset) -> float:
     """The smallest current at which the resting fixed point is unstable (NaN if never)."""
     flat = points(stability)
-    unstable = flat["I"].values[~flat["stable"].values.astype(bool)]
-    return float(unstable.min()) if unstable.size else float("nan")
+    flat = flat.isel(point=flat["stability"].values > 0)
+    current = flat["I"].values
+    growth = flat["eigenvalue_real"].max("eigen").values
+    crossing = np.flatnonzero((growth[:-1] < 0) & (growth[1:] >= 0))
+    if not crossing.size:
+        return float("nan")
+    k = crossing[0]  # linear interpolation of the eigenvalue's zero crossing between grid points
+    return float(current[k] - growth[k] * (current[k + 1] - current[k]) / (growth[k + 1] - growth[k]))
 
 
 @register("hh_fi_curve")
@@ -162,7 +165,7 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
     """HH f-I curve: rate from rest over a fine 0-20 uA/cm2 sweep, from random V0, and along slow ramps up and down, with rest's linear stability; the bistable window is where both branches exist."""
     fig, (ax, ax_eig) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, gridspec_kw={"height_ratios": (3, 1.3)})
     flat = points(rest)
-    ax.plot(flat["I"], flat["firing_rate_hz"], "-", color="k", lw=1.6, label="from rest (1 s)", zorder=3)
+    ax.plot(flat["I"], flat["firing_rate_hz"], "-", color="k", lw=1.0, label="from rest, step at t = 0 (spikes in 1 s)", zorder=3)
     rand = random_start
     I_rand, rate_rand = xr.broadcast(rand["I"], rand["firing_rate_hz"])
     ax.plot(I_rand.values.ravel(), rate_rand.values.ravel(), "o", ms=4, mfc="none", color="tab:purple", label="from random V0 ~ U(-70, -60)")
@@ -170,8 +173,11 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
     rising = ramp_flat["input_rising"].values == 1
     falling = ramp_flat["input_rising"].values == 0
     current, rate = ramp_flat["input_at_spike"].values, ramp_flat["instantaneous_rate_hz"].values
-    ax.plot(current[rising], rate[rising], ".", ms=2, color="tab:red", label="slow ramp up")
-    ax.plot(current[falling], rate[falling], ".", ms=2, color="tab:blue", label="slow ramp down")
+    ax.plot(current[falling], rate[falling], "o", ms=3.5, color="tab:blue", alpha=0.5, mec="none", label="slow ramp down (20 s)", zorder=2)
+    ax.plot(current[rising], rate[rising], ".", ms=2, color="tab:red", label="slow ramp up (20 s)", zorder=4)
+    if rising.any():
+        jump = float(np.nanmin(current[rising]))
+        ax.annotate(f"ramp up jumps at {jump:.2f}\n(slow passage past the Hopf point)", (jump, float(np.nanmin(rate[rising]))), xytext=(20, -40), textcoords="offset points", fontsize=8, arrowprops={"arrowstyle": "->", "lw": 0.7})
     firing_low = np.nanmin(current[falling]) if falling.any() else np.nan
     hopf = _rest_loses_stability(stability)
     if np.isfinite(firing_low) and np.isfinite(hopf) and firing_low < hopf:
@@ -180,12 +186,13 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
     ax.set(ylabel="firing rate (Hz)", title="HH f-I curve (exp_euler, dt = 0.1 ms)")
     ax.legend(loc="upper left", fontsize=8)
     stab = points(stability)
+    stab = stab.isel(point=stab["stability"].values > 0)  # Newton converged
     max_real = stab["eigenvalue_real"].max("eigen")
     ax_eig.plot(stab["I"], max_real, color="k")
     ax_eig.axhline(0, color="0.6", lw=0.8)
     ax_eig.fill_between(stab["I"], max_real, 0, where=max_real.values > 0, color="tab:red", alpha=0.3, label="rest unstable")
     if np.isfinite(hopf):
         ax_eig.axvline(hopf, color="tab:red", ls=":", lw=1)
-        ax_eig.text(hopf, ax_eig.get_ylim()[1] * 0.8, f" Hopf ~ {hopf:.2f}", fontsize=8, color="tab:red")
+        ax_eig.text(hopf, ax_eig.get_ylim()[1] * 0.8, f" rest loses stability (Hopf) at I = {hopf:.2f}", fontsize=8, color="tab:red")
     ax_eig.set(xlabel="I (uA/cm2)", ylabel="max Re(lambda)\nof rest (1/ms)")
     return fig

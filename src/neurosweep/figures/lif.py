@@ -32,7 +32,7 @@ def _traces(datasets: list[xr.Dataset], titles: list[str]) -> Figure:
         ax.text(ax.get_xlim()[0], params.V_th + 0.5, " V_th", fontsize=8, color="0.4")
         ax.set(ylabel=label(flat["V"], "V"), title=title)
         if flat.sizes["point"] > 1:
-            ax.legend(loc="lower right")
+            ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     axes[-1, 0].set_xlabel("t (ms)")
     return fig
 
