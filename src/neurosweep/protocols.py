@@ -148,8 +148,8 @@ PROTOCOLS: dict[str, Protocol] = {
     ),
 }
 
-#: Inputs whose absence means "not applied": NaN for a clamp (free membrane), zero otherwise.
-_UNSET = {"V_clamp": float("nan")}
+#: Inputs whose absence means "not applied" (no clamp: a free membrane).
+_OPTIONAL = frozenset({"V_clamp"})
 
 
 def protocol_inputs(
@@ -157,9 +157,12 @@ def protocol_inputs(
 ) -> dict[str, jax.Array]:
     """Every input the model accepts at step ``i`` (plus ``t_ms``, the time at the step's start)."""
     given = PROTOCOLS[kind].inputs(fields, i, dt)
+    # An input the protocol does not drive is absent when absence means "not applied"
+    # (a clamp), so the model skips that branch at trace time; other inputs default to zero.
     inputs = {
-        name: jnp.asarray(given.get(name, _UNSET.get(name, 0.0)), dtype=dtype)
+        name: jnp.asarray(given.get(name, 0.0), dtype=dtype)
         for name in input_names
+        if name in given or name not in _OPTIONAL
     }
-    inputs["t_ms"] = (i * dt).astype(dtype)
+    inputs["t_ms"] = i.astype(dtype) * dt
     return inputs

@@ -78,6 +78,16 @@ class RunPlan:
         )
 
 
+#: Steps per block when nothing is recorded: divergence is checked once per block, not per step.
+_CHECK_EVERY_STEPS = 1000
+
+
+def _block_steps(plan: RunPlan) -> int:
+    if plan.record_variables:
+        return plan.record_every_steps
+    return next(k for k in range(min(_CHECK_EVERY_STEPS, plan.n_steps), 0, -1) if plan.n_steps % k == 0)
+
+
 def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], plan: RunPlan):
     model = get_model(plan.model)
     dtype = jnp.dtype(plan.dtype)
@@ -86,46 +96,42 @@ def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[s
     recorded_obs = tuple(v for v in plan.record_variables if v not in state_names)
 
     def advance(i: jax.Array, carry: tuple) -> tuple:
-        state, observed, spike_times, n_spikes, first_bad_step = carry
+        state, observed, spike_times, n_spikes = carry
         inputs = protocol_inputs(plan.protocol_kind, fields, i, dt, model.inputs, dtype)
         state, observables = model.step(state, params, inputs, dt, plan.method)
         spike = observables["spike"]
         slot = jnp.minimum(n_spikes, plan.max_spikes - 1)
         keep = spike & (n_spikes < plan.max_spikes)
-        t_end = ((i + 1) * dt).astype(dtype)
+        t_end = (i + 1).astype(dtype) * dt
         spike_times = spike_times.at[slot].set(jnp.where(keep, t_end, spike_times[slot]))
         n_spikes = n_spikes + spike.astype(jnp.int32)
-        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(state)]))
-        first_bad_step = jnp.where((first_bad_step < 0) & ~finite, i.astype(jnp.int32), first_bad_step)
         observed = {v: {**observables, **inputs}[v] for v in recorded_obs}
-        return state, observed, spike_times, n_spikes, first_bad_step
+        return state, observed, spike_times, n_spikes
 
-    state = model.init_state(params, initial)
-    observed0 = {
-        v: jnp.zeros((), dtype)
-        for v in recorded_obs
-    }
-    carry = (
-        state,
-        observed0,
+    k = _block_steps(plan)
+
+    def block(carry: tuple, b: jax.Array) -> tuple:
+        inner, first_bad_block = carry
+        inner = jax.lax.fori_loop(b * k, (b + 1) * k, advance, inner)
+        state, observed = inner[0], inner[1]
+        # A non-finite state stays non-finite (NaN propagates), so a check per block finds it.
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(state)]))
+        first_bad_block = jnp.where((first_bad_block < 0) & ~finite, b, first_bad_block)
+        values = {v: getattr(state, v) if v in state_names else observed[v] for v in plan.record_variables}
+        return (inner, first_bad_block), values
+
+    inner = (
+        model.init_state(params, initial),
+        {v: jnp.zeros((), dtype) for v in recorded_obs},
         jnp.full((plan.max_spikes,), jnp.nan, dtype),
         jnp.zeros((), jnp.int32),
-        jnp.full((), -1, jnp.int32),
     )
-    if plan.record_variables:
-        k = plan.record_every_steps
-
-        def block(carry: tuple, b: jax.Array) -> tuple:
-            carry = jax.lax.fori_loop(b * k, (b + 1) * k, advance, carry)
-            state, observed = carry[0], carry[1]
-            values = {v: getattr(state, v) if v in state_names else observed[v] for v in plan.record_variables}
-            return carry, values
-
-        carry, traces = jax.lax.scan(block, carry, jnp.arange(plan.n_steps // k))
-    else:
-        carry, traces = jax.lax.fori_loop(0, plan.n_steps, advance, carry), {}
-    _, _, spike_times, n_spikes, first_bad_step = carry
-    return {"traces": traces, "spike_times": spike_times, "n_spikes": n_spikes, "first_bad_step": first_bad_step}
+    blocks = jnp.arange(plan.n_steps // k, dtype=jnp.int32)
+    (inner, first_bad_block), traces = jax.lax.scan(block, (inner, jnp.full((), -1, jnp.int32)), blocks)
+    _, _, spike_times, n_spikes = inner
+    # Divergence is known to the block: report the end of the first block with a bad state.
+    bad_step = jnp.where(first_bad_block >= 0, (first_bad_block + 1) * k - 1, -1)
+    return {"traces": traces, "spike_times": spike_times, "n_spikes": n_spikes, "first_bad_step": bad_step}
 
 
 @functools.partial(jax.jit, static_argnames=("plan",))
@@ -231,7 +237,7 @@ def _simulation_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Datas
     data_vars["spike_buffer_overflow"] = ("point", n_spikes > experiment.max_spikes, {"long_name": "more spikes than max_spikes; spike_times is truncated, n_spikes is exact"})
     bad = out["first_bad_step"]
     data_vars["diverged"] = ("point", bad >= 0, {"long_name": "state became NaN or infinite"})
-    data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * experiment.dt_ms, np.nan), {"units": "ms", "long_name": "time the state became non-finite"})
+    data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * experiment.dt_ms, np.nan), {"units": "ms", "long_name": "time by which the state was non-finite (checked once per record interval or 1000 steps)"})
     coords = _point_coords(frame, experiment)
     coords["time"] = ("time", time, {"units": "ms", "long_name": "time"})
     dataset = xr.Dataset(data_vars, coords=coords)

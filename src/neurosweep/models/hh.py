@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from neurosweep.integrators import integrate
 from neurosweep.models.base import ModelFunction, ModelSpec, Variable, param, pytree_dataclass
@@ -56,21 +57,28 @@ class State:
     n: jax.Array
 
 
-def _inv_exprel(z: jax.Array) -> jax.Array:
-    """``z / expm1(z)``, continued to 1 at z = 0 (the removable singularity of alpha_m, alpha_n)."""
-    small = jnp.abs(z) < 1e-4
-    safe = jnp.where(small, 1.0, z)
-    return jnp.where(small, 1.0 - 0.5 * z, safe / jnp.expm1(safe))
+_EXP_M05 = float(np.exp(-0.5))
+_EXP_M2 = float(np.exp(-2.0))
+
+
+def _alpha_linear(u: jax.Array, exp_minus_u_over_10: jax.Array) -> jax.Array:
+    """``0.1 u / (1 - exp(-u/10))``, continued to 1 + u/20 near its removable singularity u = 0."""
+    small = jnp.abs(u) < 1e-3
+    denominator = jnp.where(small, 1.0, 1.0 - exp_minus_u_over_10)
+    return jnp.where(small, 1.0 + u / 20.0, 0.1 * u / denominator)
 
 
 def gate_rates(V: jax.Array) -> dict[str, tuple[jax.Array, jax.Array]]:
     """Opening and closing rates (1/ms) of the m, h and n gates at membrane potential V (mV)."""
-    # 0.1 (V+40) / (1 - exp(-(V+40)/10)) = 1 / exprel(-(V+40)/10); likewise alpha_n with 0.1 scale.
-    alpha_m = _inv_exprel(-(V + 40.0) / 10.0)
+    # alpha_m = 0.1 (V+40) / (1 - exp(-(V+40)/10)) = 1 / exprel(-(V+40)/10); alpha_n likewise.
+    # exp(-(V+40)/10) and exp(-(V+55)/10) are exp(-(V+35)/10) times constants, so the three
+    # sigmoid-type rates share one exponential (exact algebra, one exp instead of three).
+    e35 = jnp.exp(-(V + 35.0) / 10.0)
+    alpha_m = _alpha_linear(V + 40.0, e35 * _EXP_M05)
+    alpha_n = 0.1 * _alpha_linear(V + 55.0, e35 * _EXP_M2)
+    beta_h = 1.0 / (1.0 + e35)
     beta_m = 4.0 * jnp.exp(-(V + 65.0) / 18.0)
     alpha_h = 0.07 * jnp.exp(-(V + 65.0) / 20.0)
-    beta_h = 1.0 / (1.0 + jnp.exp(-(V + 35.0) / 10.0))
-    alpha_n = 0.1 * _inv_exprel(-(V + 55.0) / 10.0)
     beta_n = 0.125 * jnp.exp(-(V + 65.0) / 80.0)
     return {"m": (alpha_m, beta_m), "h": (alpha_h, beta_h), "n": (alpha_n, beta_n)}
 
@@ -111,6 +119,15 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     return State(V=dV, **d_gates)
 
 
+def linear_coefficients(state: State, params: Params) -> State:
+    """d(dx/dt)/dx for each variable in closed form: the exponential-Euler rates."""
+    phi = _phi(params)
+    g = conductances(state, params)
+    rates = gate_rates(state.V)
+    gates = {x: -phi * (a + b) for x, (a, b) in rates.items()}
+    return State(V=-(g["g_Na"] + g["g_K"] + params.gL) / params.C, **gates)
+
+
 def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
     """Start at ``initial["V"]`` (default -70.67647 mV) with unspecified gates at x_inf(V)."""
     V = jnp.asarray(initial.get("V", V_INIT_MV), dtype=params.C.dtype)
@@ -122,12 +139,20 @@ def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
 def step(
     state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
 ) -> tuple[State, dict[str, jax.Array]]:
-    """One step of ``dt`` ms; under voltage clamp V is held at ``inputs["V_clamp"]``."""
-    V_clamp = inputs["V_clamp"]
-    clamped = jnp.isfinite(V_clamp)
-    start = dataclasses.replace(state, V=jnp.where(clamped, V_clamp, state.V))
-    new = integrate(method, lambda s: derivatives(s, params, inputs), start, dt)
-    new = dataclasses.replace(new, V=jnp.where(clamped, V_clamp, new.V))
+    """One step of ``dt`` ms; under voltage clamp V is held at ``inputs["V_clamp"]``.
+
+    A clamp is a static choice: without a ``V_clamp`` input the membrane is free (and a
+    ``V_clamp`` that is NaN frees it too).
+    """
+    start = state
+    if "V_clamp" in inputs:
+        clamped = jnp.isfinite(inputs["V_clamp"])
+        start = dataclasses.replace(state, V=jnp.where(clamped, inputs["V_clamp"], state.V))
+    new = integrate(
+        method, lambda s: derivatives(s, params, inputs), start, dt, lambda s: linear_coefficients(s, params)
+    )
+    if "V_clamp" in inputs:
+        new = dataclasses.replace(new, V=jnp.where(clamped, inputs["V_clamp"], new.V))
     spike = (start.V < params.V_th) & (new.V >= params.V_th)
     return new, {"spike": spike, **conductances(new, params), **currents(new, params)}
 

@@ -1,0 +1,97 @@
+"""Config validation: every bad input fails before any job, naming the key and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from neurosweep.experiments import ConfigError, parse_config, parse_experiment, sweep_values
+
+GOOD = {
+    "model": "hh",
+    "dt_ms": 0.1,
+    "t_stop_ms": 10,
+    "protocol": {"kind": "constant"},
+    "sweep": {"grid": {"gK": [30, 36], "I": [0, 5, 10]}},
+}
+
+
+def _bad(**changes):
+    config = copy.deepcopy(GOOD)
+    for key, value in changes.items():
+        target = config
+        *parents, last = key.split("__")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return config
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"params": {"gk": 30}}, r"experiments\.x\.params\.gk: hh has no parameter 'gk'; allowed: \[.*'gK'"),
+        ({"dt": 0.1}, r"experiments\.x\.dt: unknown key; allowed: \[.*'dt_ms'"),
+        ({"sweep__grid": {"I": []}}, r"experiments\.x\.sweep\.grid\.I: the sweep is empty"),
+        ({"sweep__grid": {}}, r"experiments\.x\.sweep\.grid: the sweep is empty"),
+        ({"dt_ms": -0.1}, r"experiments\.x\.dt_ms: must be > 0 ms, got -0\.1"),
+        ({"t_stop_ms": 10.05}, r"experiments\.x\.t_stop_ms: 10\.05 ms is not a positive whole multiple of dt_ms = 0\.1"),
+        ({"model": "hhh"}, r"experiments\.x\.model: unknown model 'hhh'; allowed: \['hh', 'lif'"),
+        ({"method": "rk45"}, r"experiments\.x\.method: unknown integrator 'rk45'; allowed: \['exp_euler', 'rk4', 'euler'\]"),
+        ({"protocol": {"kind": "pulse", "I": 5}}, r"experiments\.x\.protocol\.t_start_ms: required by protocol 'pulse'"),
+        ({"protocol": {"kind": "constant", "amplitude": 5}}, r"experiments\.x\.protocol\.amplitude: protocol 'constant' has no field 'amplitude'; allowed: \['I'\]"),
+        ({"protocol": {"kind": "sine"}}, r"experiments\.x\.protocol\.kind: unknown protocol 'sine'; allowed: \["),
+        ({"sweep__grid": {"g_K": [1]}}, r"experiments\.x\.sweep\.g_K: not a parameter of hh or its protocol; allowed: \["),
+        ({"record": {"variables": ["v"]}}, r"experiments\.x\.record\.variables: hh has no variable 'v'; allowed: \['V'"),
+        ({"record": {"variables": ["V"], "every_ms": 0.3}}, r"experiments\.x\.record\.every_ms: t_stop_ms = 10\.0 is not a whole multiple"),
+        ({"init": {"v": -65}}, r"experiments\.x\.init\.v: hh has no state variable 'v'; allowed: \['V', 'm', 'h', 'n'\]"),
+        ({"init": {"V": {"uniform": [-60, -70]}}}, r"experiments\.x\.init\.V\.uniform: needs low < high"),
+        ({"precision": "float16"}, r"experiments\.x\.precision: allowed: \['float32', 'float64'\]"),
+        ({"seeds": [1, 1]}, r"experiments\.x\.seeds: seeds repeat"),
+        ({"sweep__zip": {"I": [1, 2], "gK": [1, 2, 3]}, "sweep__grid": None}, r"experiments\.x\.sweep\.zip: zipped axes need equal lengths"),
+    ],
+)
+def test_bad_experiment_is_rejected_with_its_key(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_experiment("x", _bad(**changes))
+
+
+def test_schema_rejects_unknown_top_level_and_experiment_keys():
+    with pytest.raises(ConfigError, match=r"Additional properties are not allowed \('experimnts'"):
+        parse_config({"experiments": {"x": GOOD}, "experimnts": {}})
+    with pytest.raises(ConfigError, match=r"experiments\.x\.dt_ms: 'fast' is not of type 'number'"):
+        parse_config({"experiments": {"x": {**GOOD, "dt_ms": "fast"}}})
+
+
+def test_figure_must_name_defined_experiments():
+    with pytest.raises(ConfigError, match=r"figures\.f\.experiments: no experiment 'y'; defined: \['x'\]"):
+        parse_config({"experiments": {"x": GOOD}, "figures": {"f": {"experiments": ["y"]}}})
+
+
+def test_sweep_values_forms():
+    assert sweep_values([3, 1]).tolist() == [3.0, 1.0]
+    assert sweep_values({"start": 0, "stop": 1, "num": 5}).tolist() == [0, 0.25, 0.5, 0.75, 1.0]
+    # arange semantics without float drift: 0..600 step 2 has 300 values, the last 598
+    values = sweep_values({"start": 0, "stop": 600, "step": 2})
+    assert values.size == 300 and values[-1] == 598
+    assert sweep_values({"start": 0.1, "stop": 0.5, "step": 0.1}).tolist() == [0.1, 0.2, 0.3, 0.4]
+
+
+def test_grid_points_and_chunks():
+    experiment = parse_experiment("x", {**GOOD, "chunk_size": 4})
+    points = experiment.points()
+    assert len(points) == experiment.n_points == 6
+    assert experiment.n_chunks == 2
+    assert list(points.columns) == ["gK", "I", "seed"]
+    assert np.array_equal(experiment.chunk(1).index.to_numpy(), [4, 5])
+    assert experiment.sweep_axes == ("gK", "I")
+
+
+def test_chunk_never_larger_than_the_sweep():
+    experiment = parse_experiment("x", {**GOOD, "sweep": {"grid": {"I": [1.0]}}})
+    assert experiment.chunk_size == 1
