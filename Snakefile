@@ -11,7 +11,7 @@ min_version("9.0")
 # A user's --configfile replaces the course config instead of being merged into it.
 if not config:
 
-    configfile: "config/config.yaml"
+    configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"

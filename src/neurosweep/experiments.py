@@ -162,7 +162,8 @@ class Experiment:
 
     def to_json(self) -> str:
         """The experiment's own config, canonical, for provenance and rerun triggers."""
-        return json.dumps({**self.config, "name": self.name, "chunk_size": self.chunk_size}, sort_keys=True)
+        # Key order is kept: it is the order of the sweep's dims.
+        return json.dumps({**self.config, "name": self.name, "chunk_size": self.chunk_size})
 
 
 def _resolve_params(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict[str, float]:

@@ -144,6 +144,7 @@ def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] 
             dataset = dataset.drop_vars("point").set_index(point=grid_axes).unstack("point")
         for axis in grid_axes:
             dataset[axis].attrs = attrs[axis]
+        dataset = dataset.transpose(*grid_axes, ...)
     return dataset
 
 

@@ -1,0 +1,92 @@
+"""The whole pipeline through Snakemake: smoke config, report, lint, format, profiles."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import neurosweep
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def _run(command: list[str], cwd, timeout: int = 900) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def smoke_run(repo, tmp_path_factory):
+    """The smoke config through every stage, in a scratch working directory."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    _run([*SNAKEMAKE, "--cores", "2", "--configfile", "config/smoke.yaml", "--directory", str(workdir),
+          "--config", f"jax_cache_dir={workdir / 'jax_cache'}"], cwd=repo)  # fmt: skip
+    return workdir
+
+
+def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
+    figures = sorted(p.name for p in (smoke_run / "results" / "figures").iterdir())
+    expected = ["hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
+    assert figures == sorted([f"{name}.{ext}" for name in expected for ext in ("pdf", "png")])
+    grid = neurosweep.load("hh_gK_by_I", results_dir=smoke_run / "results", analysis=True)
+    assert grid["firing_rate_hz"].dims == ("gK", "I")
+    assert grid["gK"].attrs["units"] == "mS/cm2"
+    assert float(grid["firing_rate_hz"].sel(I=0.0).max()) == 0.0
+    assert float(grid["firing_rate_hz"].sel(I=20.0).min()) > 30.0
+    # 10 points in chunks of 4: three chunk stores, collected into one dataset
+    assert len(list((smoke_run / "results" / "hh_gK_by_I" / "chunks").iterdir())) == 3
+
+
+def test_user_config_builds_only_what_it_declares(smoke_run):
+    assert not (smoke_run / "results" / "hh_fi_rest").exists()
+    assert sorted(p.name for p in (smoke_run / "results").iterdir() if p.name != "figures") == [
+        "hh_gK_by_I", "hh_gate_kinetics", "hh_pulse", "lif_fi",
+    ]  # fmt: skip
+
+
+def test_report_gathers_every_figure(repo, smoke_run):
+    report = smoke_run / "report.html"
+    _run([*SNAKEMAKE, "--configfile", "config/smoke.yaml", "--directory", str(smoke_run),
+          "--config", f"jax_cache_dir={smoke_run / 'jax_cache'}", "--report", str(report)], cwd=repo)  # fmt: skip
+    html = report.read_text(errors="replace")
+    for name in ("hh_pulse_all_or_none", "lif_fi_curve", "hh_gK_by_I_rates"):
+        assert name in html
+
+
+def test_rerun_is_a_no_op(repo, smoke_run):
+    result = _run([*SNAKEMAKE, "-n", "--configfile", "config/smoke.yaml", "--directory", str(smoke_run),
+                   "--config", f"jax_cache_dir={smoke_run / 'jax_cache'}"], cwd=repo)  # fmt: skip
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_one_figure_builds_only_what_it_needs(repo, tmp_path):
+    result = _run([*SNAKEMAKE, "-n", "--cores", "2", "--directory", str(tmp_path), "results/figures/hh_fi_curve.png"], cwd=repo)
+    out = result.stdout
+    assert "hh_fi_rest" in out and "hh_rest_stability" in out
+    assert "lif_fi" not in out and "hh_pulse" not in out
+
+
+def test_bad_config_fails_before_any_job(repo, tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text("experiments:\n  x:\n    model: hh\n    t_stop_ms: 10\n    protocol: {kind: constant, I: 1}\n    params: {gk: 3}\n")
+    result = subprocess.run([*SNAKEMAKE, "-n", "--configfile", str(config), "--directory", str(tmp_path)], cwd=repo,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode != 0
+    assert "experiments.x.params.gk: hh has no parameter 'gk'" in result.stdout + result.stderr
+
+
+def test_slurm_profile_resolves(repo, tmp_path):
+    result = _run([*SNAKEMAKE, "-n", "--workflow-profile", "profiles/slurm", "--directory", str(tmp_path)], cwd=repo)
+    assert "simulate" in result.stdout
+
+
+def test_lint_and_format_are_clean(repo):
+    _run([*SNAKEMAKE, "--lint"], cwd=repo)
+    snakefmt = shutil.which("snakefmt")
+    if snakefmt is None:
+        pytest.skip("snakefmt is not installed")
+    _run([snakefmt, "--check", "."], cwd=repo)

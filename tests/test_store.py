@@ -1,0 +1,99 @@
+"""Storage: atomic writes, provenance, collecting chunks, loading as labelled data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import neurosweep
+from neurosweep import jobs, store
+from neurosweep.experiments import parse_experiment
+
+CONFIG = {
+    "model": "lif",
+    "dt_ms": 0.1,
+    "t_stop_ms": 100,
+    "protocol": {"kind": "constant"},
+    "sweep": {"grid": {"I": [18.0, 25.0, 40.0], "tau": [5.0, 10.0]}},
+    "chunk_size": 4,
+}
+
+
+def _run_pipeline(tmp_path, config=CONFIG, name="sweep"):
+    experiment = parse_experiment(name, config)
+    spec = experiment.to_json()
+    chunks = []
+    for k in range(experiment.n_chunks):
+        path = tmp_path / name / "chunks" / f"{k}.zarr"
+        jobs.simulate_job(spec, k, path)
+        chunks.append(path)
+    jobs.collect_job(spec, chunks, tmp_path / name / "dataset.zarr")
+    jobs.analyse_job(tmp_path / name / "dataset.zarr", tmp_path / name / "analysis.zarr")
+    return experiment
+
+
+def test_load_gives_sweep_dims_units_and_provenance(tmp_path):
+    _run_pipeline(tmp_path)
+    data = neurosweep.load("sweep", results_dir=tmp_path, analysis=True)
+    assert data["firing_rate_hz"].dims == ("I", "tau")
+    assert data["I"].values.tolist() == [18.0, 25.0, 40.0]
+    assert data["tau"].attrs["units"] == "ms"
+    assert data["firing_rate_hz"].attrs["units"] == "Hz"
+    assert data["spike_times"].attrs["units"] == "ms"
+    for key in ("experiment_config", "git_commit", "jax_version", "device", "precision", "neurosweep_version", "seeds"):
+        assert key in data.attrs, key
+    assert json.loads(data.attrs["experiment_config"])["model"] == "lif"
+    assert data.attrs["precision"] == "float32"
+    # below rheobase no spikes; rate rises with I and falls with tau
+    rates = data["firing_rate_hz"]
+    assert float(rates.sel(I=18.0).max()) == 0.0
+    assert np.all(rates.sel(tau=5.0).values[1:] > rates.sel(tau=10.0).values[1:])
+
+
+def test_spikes_are_stored_as_events_not_dense(tmp_path):
+    _run_pipeline(tmp_path)
+    data = neurosweep.load("sweep", results_dir=tmp_path)
+    assert "spike" in data.dims and data.sizes["spike"] == int(data["n_spikes"].max())
+    assert data.sizes["spike"] < round(100 / 0.1) / 10
+
+
+def test_interrupted_write_leaves_no_store_that_reads_as_complete(tmp_path, monkeypatch):
+    dataset = xr.Dataset({"x": ("point", np.arange(3.0))})
+    target = tmp_path / "out.zarr"
+
+    def crash(self, path, **kwargs):  # writes part of a store, then dies
+        (path / "zarr.json").parent.mkdir(parents=True, exist_ok=True)
+        (path / "zarr.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xr.Dataset, "to_zarr", crash)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_dataset(dataset, target)
+    assert not target.exists()
+    monkeypatch.undo()
+    store.write_dataset(dataset, target)
+    xr.testing.assert_identical(store.open_dataset(target).load(), dataset)
+
+
+def test_rewriting_a_store_replaces_it(tmp_path):
+    target = tmp_path / "out.zarr"
+    store.write_dataset(xr.Dataset({"x": ("point", np.arange(3.0))}), target)
+    store.write_dataset(xr.Dataset({"y": ("point", np.arange(2.0))}), target)
+    assert list(store.open_dataset(target).data_vars) == ["y"]
+
+
+def test_load_names_the_available_experiments(tmp_path):
+    _run_pipeline(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"no results for experiment 'nope'.*available: \['sweep'\]"):
+        neurosweep.load("nope", results_dir=tmp_path)
+
+
+def test_zip_sweep_keeps_point_with_coordinates(tmp_path):
+    config = {**CONFIG, "sweep": {"zip": {"I": [25.0, 40.0], "tau": [5.0, 10.0]}}}
+    _run_pipeline(tmp_path, config, name="zipped")
+    data = neurosweep.load("zipped", results_dir=tmp_path)
+    assert data["n_spikes"].dims == ("point",)
+    assert data["I"].dims == ("point",) and data["tau"].values.tolist() == [5.0, 10.0]
