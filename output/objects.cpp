@@ -87,10 +87,10 @@ void set_variable_by_name(std::string name, std::string s_value) {
     }
     if (name == "neurongroup.h") {
         var_size = 100;
-        data_size = 100*sizeof(float);
+        data_size = 100*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_h, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_h, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -100,10 +100,10 @@ void set_variable_by_name(std::string name, std::string s_value) {
     }
     if (name == "neurongroup.I") {
         var_size = 100;
-        data_size = 100*sizeof(float);
+        data_size = 100*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_I, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_I, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -126,10 +126,10 @@ void set_variable_by_name(std::string name, std::string s_value) {
     }
     if (name == "neurongroup.m") {
         var_size = 100;
-        data_size = 100*sizeof(float);
+        data_size = 100*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_m, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_m, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -139,10 +139,10 @@ void set_variable_by_name(std::string name, std::string s_value) {
     }
     if (name == "neurongroup.n") {
         var_size = 100;
-        data_size = 100*sizeof(float);
+        data_size = 100*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_n, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_n, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -165,10 +165,10 @@ void set_variable_by_name(std::string name, std::string s_value) {
     }
     if (name == "neurongroup.v") {
         var_size = 100;
-        data_size = 100*sizeof(float);
+        data_size = 100*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
-            set_variable_from_value<float>(name, _array_neurongroup_v, var_size, (float)atof(s_value.c_str()));
+            set_variable_from_value<double>(name, _array_neurongroup_v, var_size, (double)atof(s_value.c_str()));
 
         } else {
             // set from file
@@ -189,21 +189,21 @@ int64_t * _array_defaultclock_timestep;
 const int _num__array_defaultclock_timestep = 1;
 int32_t * _array_neurongroup__spikespace;
 const int _num__array_neurongroup__spikespace = 101;
-float * _array_neurongroup_h;
+double * _array_neurongroup_h;
 const int _num__array_neurongroup_h = 100;
 int32_t * _array_neurongroup_i;
 const int _num__array_neurongroup_i = 100;
-float * _array_neurongroup_I;
+double * _array_neurongroup_I;
 const int _num__array_neurongroup_I = 100;
 double * _array_neurongroup_lastspike;
 const int _num__array_neurongroup_lastspike = 100;
-float * _array_neurongroup_m;
+double * _array_neurongroup_m;
 const int _num__array_neurongroup_m = 100;
-float * _array_neurongroup_n;
+double * _array_neurongroup_n;
 const int _num__array_neurongroup_n = 100;
 char * _array_neurongroup_not_refractory;
 const int _num__array_neurongroup_not_refractory = 100;
-float * _array_neurongroup_v;
+double * _array_neurongroup_v;
 const int _num__array_neurongroup_v = 100;
 int32_t * _array_spikemonitor__source_idx;
 const int _num__array_spikemonitor__source_idx = 100;
@@ -249,7 +249,7 @@ void _init_arrays()
     
     for(int i=0; i<101; i++) _array_neurongroup__spikespace[i] = 0;
 
-    _array_neurongroup_h = new float[100];
+    _array_neurongroup_h = new double[100];
     
     for(int i=0; i<100; i++) _array_neurongroup_h[i] = 0;
 
@@ -257,7 +257,7 @@ void _init_arrays()
     
     for(int i=0; i<100; i++) _array_neurongroup_i[i] = 0;
 
-    _array_neurongroup_I = new float[100];
+    _array_neurongroup_I = new double[100];
     
     for(int i=0; i<100; i++) _array_neurongroup_I[i] = 0;
 
@@ -265,11 +265,11 @@ void _init_arrays()
     
     for(int i=0; i<100; i++) _array_neurongroup_lastspike[i] = 0;
 
-    _array_neurongroup_m = new float[100];
+    _array_neurongroup_m = new double[100];
     
     for(int i=0; i<100; i++) _array_neurongroup_m[i] = 0;
 
-    _array_neurongroup_n = new float[100];
+    _array_neurongroup_n = new double[100];
     
     for(int i=0; i<100; i++) _array_neurongroup_n[i] = 0;
 
@@ -277,7 +277,7 @@ void _init_arrays()
     
     for(int i=0; i<100; i++) _array_neurongroup_not_refractory[i] = 0;
 
-    _array_neurongroup_v = new float[100];
+    _array_neurongroup_v = new double[100];
     
     for(int i=0; i<100; i++) _array_neurongroup_v[i] = 0;
 

@@ -136,7 +136,7 @@ const size_t _numv = 100;
     double* __restrict  _ptr_array_neurongroup_lastspike = _array_neurongroup_lastspike;
     char* __restrict  _ptr_array_neurongroup_not_refractory = _array_neurongroup_not_refractory;
     double*   _ptr_array_defaultclock_t = _array_defaultclock_t;
-    float* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
+    double* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
 
 _ptr_array_neurongroup__spikespace[N] = 0;  // Note that this is not an off-by-1-error: the array has N+1 elements
 

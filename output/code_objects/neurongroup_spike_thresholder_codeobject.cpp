@@ -142,7 +142,7 @@ const size_t _numv = 100;
     double* __restrict  _ptr_array_neurongroup_lastspike = _array_neurongroup_lastspike;
     char* __restrict  _ptr_array_neurongroup_not_refractory = _array_neurongroup_not_refractory;
     double*   _ptr_array_defaultclock_t = _array_defaultclock_t;
-    float* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
+    double* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
 
 
 
@@ -150,7 +150,7 @@ const size_t _numv = 100;
     // scalar code
     const int _vectorisation_idx = -1;
         
-    const float _lio_1 = 20.0 * mV;
+    const double _lio_1 = 20.0 * mV;
 
 
 
@@ -160,7 +160,7 @@ const size_t _numv = 100;
         const size_t _vectorisation_idx = _idx;
                 
         const char not_refractory = _ptr_array_neurongroup_not_refractory[_idx];
-        const float v = _ptr_array_neurongroup_v[_idx];
+        const double v = _ptr_array_neurongroup_v[_idx];
         char _cond;
         if(!not_refractory)
             _cond = (v > _lio_1) && false;

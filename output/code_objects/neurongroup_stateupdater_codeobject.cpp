@@ -148,13 +148,13 @@ const size_t _numnot_refractory = 100;
 const size_t _numv = 100;
     ///// POINTERS ////////////
         
-    float* __restrict  _ptr_array_neurongroup_I = _array_neurongroup_I;
+    double* __restrict  _ptr_array_neurongroup_I = _array_neurongroup_I;
     double*   _ptr_array_defaultclock_dt = _array_defaultclock_dt;
-    float* __restrict  _ptr_array_neurongroup_h = _array_neurongroup_h;
-    float* __restrict  _ptr_array_neurongroup_m = _array_neurongroup_m;
-    float* __restrict  _ptr_array_neurongroup_n = _array_neurongroup_n;
+    double* __restrict  _ptr_array_neurongroup_h = _array_neurongroup_h;
+    double* __restrict  _ptr_array_neurongroup_m = _array_neurongroup_m;
+    double* __restrict  _ptr_array_neurongroup_n = _array_neurongroup_n;
     char* __restrict  _ptr_array_neurongroup_not_refractory = _array_neurongroup_not_refractory;
-    float* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
+    double* __restrict  _ptr_array_neurongroup_v = _array_neurongroup_v;
 
 
     //// MAIN CODE ////////////
@@ -162,28 +162,28 @@ const size_t _numv = 100;
     const size_t _vectorisation_idx = -1;
         
     const double dt = _ptr_array_defaultclock_dt[0];
-    const float _lio_1 = 20.0 * mV;
-    const float _lio_2 = 1.0f*0.0027141945902258158/ms;
-    const float _lio_3 = 1.0f*0.05000000074505806/mV;
-    const float _lio_4 = ms * 0.03019738383591175;
-    const float _lio_5 = 1.0f*0.10000000149011612/mV;
-    const float _lio_6 = 1.0f*1.0/mV;
-    const float _lio_7 = 4.0 * mV;
-    const float _lio_8 = mV * ms;
-    const float _lio_9 = (mV * ms) * 0.018315639346837997;
-    const float _lio_10 = (- 4.0) * mV;
-    const float _lio_11 = 1.0f*0.1080872192978859/ms;
-    const float _lio_12 = 0.550000011920929 * mV;
-    const float _lio_13 = (mV * ms) * 0.004086771514266729;
-    const float _lio_14 = (- 0.550000011920929) * mV;
-    const float _lio_15 = 1.0f*0.05546841397881508/ms;
-    const float _lio_16 = 1.0f*(EL * gL)/C;
-    const float _lio_17 = 1.0f*(EK * gK)/C;
-    const float _lio_18 = 1.0f*(ENa * gNa)/C;
-    const float _lio_19 = 1.0f*1.0/C;
-    const float _lio_20 = 0.0 - (1.0f*gL/C);
-    const float _lio_21 = 1.0f*(- gK)/C;
-    const float _lio_22 = 1.0f*gNa/C;
+    const double _lio_1 = 20.0 * mV;
+    const double _lio_2 = 1.0f*0.002714194548220541/ms;
+    const double _lio_3 = 1.0f*0.05/mV;
+    const double _lio_4 = ms * 0.0301973834223185;
+    const double _lio_5 = 1.0f*0.1/mV;
+    const double _lio_6 = 1.0f*1.0/mV;
+    const double _lio_7 = 4.0 * mV;
+    const double _lio_8 = mV * ms;
+    const double _lio_9 = (mV * ms) * 0.01831563888873418;
+    const double _lio_10 = (- 4.0) * mV;
+    const double _lio_11 = 1.0f*0.10808722380483629/ms;
+    const double _lio_12 = 0.55 * mV;
+    const double _lio_13 = (mV * ms) * 0.004086771438464067;
+    const double _lio_14 = (- 0.55) * mV;
+    const double _lio_15 = 1.0f*0.055468413760134984/ms;
+    const double _lio_16 = 1.0f*(EL * gL)/C;
+    const double _lio_17 = 1.0f*(EK * gK)/C;
+    const double _lio_18 = 1.0f*(ENa * gNa)/C;
+    const double _lio_19 = 1.0f*1.0/C;
+    const double _lio_20 = 0.0 - (1.0f*gL/C);
+    const double _lio_21 = 1.0f*(- gK)/C;
+    const double _lio_22 = 1.0f*gNa/C;
 
 
     const int _N = N;
@@ -193,24 +193,24 @@ const size_t _numv = 100;
         // vector code
         const size_t _vectorisation_idx = _idx;
                 
-        const float I = _ptr_array_neurongroup_I[_idx];
-        float h = _ptr_array_neurongroup_h[_idx];
-        float m = _ptr_array_neurongroup_m[_idx];
-        float n = _ptr_array_neurongroup_n[_idx];
+        const double I = _ptr_array_neurongroup_I[_idx];
+        double h = _ptr_array_neurongroup_h[_idx];
+        double m = _ptr_array_neurongroup_m[_idx];
+        double n = _ptr_array_neurongroup_n[_idx];
         char not_refractory = _ptr_array_neurongroup_not_refractory[_idx];
-        float v = _ptr_array_neurongroup_v[_idx];
+        double v = _ptr_array_neurongroup_v[_idx];
         if(!not_refractory)
             not_refractory = false || (! (v > _lio_1));
         else 
             not_refractory = true || (! (v > _lio_1));
-        const float _BA_h = 1.0f*(_lio_2 * exp(_lio_3 * (- v)))/((1.0f*(- 1.0)/(ms + (_lio_4 * exp(_lio_5 * (- v))))) - (1.0f*_lio_2/(_brian_pow(exp(_lio_6 * v), 0.05000000074505806))));
-        const float _h = (- _BA_h) + ((_BA_h + h) * exp(dt * ((1.0f*(- 1.0)/(ms + (_lio_4 * exp(_lio_5 * (- v))))) - (1.0f*_lio_2/(_brian_pow(exp(_lio_6 * v), 0.05000000074505806))))));
-        const float _BA_m = 1.0f*((1.0f*_lio_7/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) + (1.0f*(0.10000000149011612 * v)/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))))/((1.0f*_lio_10/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) - ((1.0f*(0.10000000149011612 * v)/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) + (1.0f*_lio_11/(_brian_pow(exp(_lio_6 * v), 0.0555555559694767)))));
-        const float _m = (- _BA_m) + ((_BA_m + m) * exp(dt * ((1.0f*_lio_10/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) - ((1.0f*(0.10000000149011612 * v)/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) + (1.0f*_lio_11/(_brian_pow(exp(_lio_6 * v), 0.0555555559694767)))))));
-        const float _BA_n = 1.0f*((1.0f*_lio_12/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) + (1.0f*(0.009999999776482582 * v)/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))))/((1.0f*_lio_14/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) - ((1.0f*(0.009999999776482582 * v)/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) + (1.0f*_lio_15/(_brian_pow(exp(_lio_6 * v), 0.012500000186264515)))));
-        const float _n = (- _BA_n) + ((_BA_n + n) * exp(dt * ((1.0f*_lio_14/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) - ((1.0f*(0.009999999776482582 * v)/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) + (1.0f*_lio_15/(_brian_pow(exp(_lio_6 * v), 0.012500000186264515)))))));
-        const float _BA_v = 1.0f*(_lio_16 + (((_lio_17 * (_brian_pow(n, 4))) + (_lio_18 * (h * (_brian_pow(m, 3))))) + (_lio_19 * I)))/((_lio_20 + (_lio_21 * (_brian_pow(n, 4)))) - (_lio_22 * (h * (_brian_pow(m, 3)))));
-        const float _v = (- _BA_v) + ((_BA_v + v) * exp(dt * ((_lio_20 + (_lio_21 * (_brian_pow(n, 4)))) - (_lio_22 * (h * (_brian_pow(m, 3)))))));
+        const double _BA_h = 1.0f*(_lio_2 * exp(_lio_3 * (- v)))/((1.0f*(- 1.0)/(ms + (_lio_4 * exp(_lio_5 * (- v))))) - (1.0f*_lio_2/(_brian_pow(exp(_lio_6 * v), 0.05))));
+        const double _h = (- _BA_h) + ((_BA_h + h) * exp(dt * ((1.0f*(- 1.0)/(ms + (_lio_4 * exp(_lio_5 * (- v))))) - (1.0f*_lio_2/(_brian_pow(exp(_lio_6 * v), 0.05))))));
+        const double _BA_m = 1.0f*((1.0f*_lio_7/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) + (1.0f*(0.1 * v)/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))))/((1.0f*_lio_10/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) - ((1.0f*(0.1 * v)/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) + (1.0f*_lio_11/(_brian_pow(exp(_lio_6 * v), 0.05555555555555555)))));
+        const double _m = (- _BA_m) + ((_BA_m + m) * exp(dt * ((1.0f*_lio_10/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) - ((1.0f*(0.1 * v)/(_lio_8 - (_lio_9 * exp(_lio_5 * (- v))))) + (1.0f*_lio_11/(_brian_pow(exp(_lio_6 * v), 0.05555555555555555)))))));
+        const double _BA_n = 1.0f*((1.0f*_lio_12/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) + (1.0f*(0.01 * v)/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))))/((1.0f*_lio_14/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) - ((1.0f*(0.01 * v)/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) + (1.0f*_lio_15/(_brian_pow(exp(_lio_6 * v), 0.0125)))));
+        const double _n = (- _BA_n) + ((_BA_n + n) * exp(dt * ((1.0f*_lio_14/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) - ((1.0f*(0.01 * v)/(_lio_8 - (_lio_13 * exp(_lio_5 * (- v))))) + (1.0f*_lio_15/(_brian_pow(exp(_lio_6 * v), 0.0125)))))));
+        const double _BA_v = 1.0f*(_lio_16 + (((_lio_17 * (_brian_pow(n, 4))) + (_lio_18 * (h * (_brian_pow(m, 3))))) + (_lio_19 * I)))/((_lio_20 + (_lio_21 * (_brian_pow(n, 4)))) - (_lio_22 * (h * (_brian_pow(m, 3)))));
+        const double _v = (- _BA_v) + ((_BA_v + v) * exp(dt * ((_lio_20 + (_lio_21 * (_brian_pow(n, 4)))) - (_lio_22 * (h * (_brian_pow(m, 3)))))));
         h = _h;
         m = _m;
         n = _n;
