@@ -51,7 +51,6 @@ def run_neurosweep(n: int, precision: str, mode: str) -> dict:
             "protocol": {"kind": "constant"},
             "sweep": {"grid": {"I": {"start": 0.0, "stop": I_MAX, "num": n}}},
             "chunk_size": n,
-            "max_spikes": 200,
         },
     )
     started = time.perf_counter()

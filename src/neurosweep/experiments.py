@@ -107,7 +107,6 @@ class Experiment:
     seeds: tuple[int, ...]
     record_variables: tuple[str, ...]
     record_every_steps: int
-    max_spikes: int
     chunk_size: int
     function: str | None
     function_grid: np.ndarray | None
@@ -225,7 +224,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     key = f"experiments.{name}"
     known = {
         "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
-        "params", "protocol", "init", "sweep", "seeds", "record", "max_spikes", "chunk_size",
+        "params", "protocol", "init", "sweep", "seeds", "record", "chunk_size",
         "function", "grid", "inputs",
     }  # fmt: skip
     for field in raw:
@@ -324,7 +323,6 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         _fail(f"{key}.seeds", "give at least one seed")
     if len(set(seeds)) != len(seeds):
         _fail(f"{key}.seeds", f"seeds repeat: {list(seeds)}")
-    max_spikes = int(raw.get("max_spikes", max(16, math.ceil(t_stop_ms * 0.5))))
     chunk_size = int(raw.get("chunk_size", default_chunk_size))
     if chunk_size < 1:
         _fail(f"{key}.chunk_size", f"must be >= 1, got {chunk_size}")
@@ -348,7 +346,6 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         seeds=seeds,
         record_variables=record_variables,
         record_every_steps=record_every_steps,
-        max_spikes=max_spikes,
         chunk_size=chunk_size,
         function=function,
         function_grid=function_grid,

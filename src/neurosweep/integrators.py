@@ -4,7 +4,7 @@
 with its own linear coefficient ``a = df_x/dx`` (found by forward-mode autodiff, all other
 variables held at their old values)::
 
-    x_new = x + f_x(y) * expm1(a * dt) / a
+    x_new = x + f_x(y) * expm1(a * dt) / a    (computed without cancellation, see _exponential_step)
 
 which is exact for variables whose derivative is linear in themselves (HH gates, the LIF leak).
 ``rk4`` is the classical fourth-order Runge-Kutta step; ``euler`` is forward Euler.
@@ -45,31 +45,43 @@ def rk4(vector_field: VectorField, state: S, dt: float) -> S:
     )
 
 
-def _phi1(a: jax.Array, dt: float) -> jax.Array:
-    """``expm1(a dt) / a``, continued to ``dt`` at ``a = 0``.
+#: Below this |a dt| the exponential step uses its Taylor series (error (a dt)^3 / 24, < 1e-12).
+_SERIES_BELOW = 1e-4
 
-    float32 needs ``expm1`` (``exp(z) - 1`` would lose most digits at small ``z = a dt``); in
-    float64 ``exp(z) - 1`` keeps at least 10 digits for |z| > 1e-6 and costs half as much, and
-    increments with smaller ``z`` are below the state's own rounding.
+
+def _exponential_step(x: jax.Array, rate: jax.Array, slope: jax.Array, dt: float) -> jax.Array:
+    """``x + rate * expm1(slope dt) / slope``: exact relaxation of the linearised equation.
+
+    Written as ``(x - s) + s exp(slope dt)`` with ``s = rate / slope``, the distance to the
+    linearisation's fixed point: one ``exp`` and no cancellation of ``exp(z) - 1`` (its rounding
+    error is that of ``s``, about one ulp of the state). Near ``slope dt = 0`` the series takes over.
     """
-    z = a * dt
-    zero = z == 0
-    growth = jnp.exp(z) - 1.0 if z.dtype == jnp.float64 else jnp.expm1(z)
-    return dt * jnp.where(zero, 1.0, growth / jnp.where(zero, 1.0, z))
+    z = slope * dt
+    tiny = jnp.abs(z) < _SERIES_BELOW
+    shift = rate / jnp.where(tiny, 1.0, slope)
+    relaxed = (x - shift) + shift * jnp.exp(z)
+    series = x + rate * dt * (1.0 + z * (0.5 + z / 6.0))
+    return jnp.where(tiny, series, relaxed)
 
 
-def exp_euler(vector_field: VectorField, state: S, dt: float, linear: Callable[[Any], Any] | None = None) -> S:
+def exp_euler(
+    vector_field: VectorField, state: S, dt: float, relaxation: Callable[[Any], tuple[Any, Any]] | None = None
+) -> S:
     """Exponential Euler with per-variable linearisation (BrainPy ``exp_auto``).
 
-    ``linear(state)``, when given, returns each variable's coefficient ``df_x/dx`` in closed
-    form (a pytree like ``state``); otherwise it is found by forward-mode autodiff. Both give
-    the same step (tests check it); the closed form saves the compiler some work.
+    ``relaxation(state)``, when given, returns in closed form each variable's linearised
+    steady state ``x_inf = x - f_x / a`` and slope ``a = df_x/dx`` (two pytrees like ``state``);
+    the step is then ``x_inf + (x - x_inf) exp(a dt)``, the Rush-Larsen form of the same
+    update (tests check both agree). Without it the slope comes from forward-mode autodiff.
+    A model gives ``relaxation`` only where ``a`` is bounded away from zero.
     """
     leaves, treedef = jax.tree_util.tree_flatten(state)
+    if relaxation is not None:
+        targets, slopes = (jax.tree_util.tree_leaves(tree) for tree in relaxation(state))
+        return treedef.unflatten(
+            [target + (x - target) * jnp.exp(a * dt) for x, target, a in zip(leaves, targets, slopes)]
+        )
     rate_leaves = jax.tree_util.tree_leaves(vector_field(state))
-    if linear is not None:
-        slopes = jax.tree_util.tree_leaves(linear(state))
-        return treedef.unflatten([x + f * _phi1(a, dt) for x, f, a in zip(leaves, rate_leaves, slopes)])
     new_leaves = []
     for index, (value, rate) in enumerate(zip(leaves, rate_leaves)):
 
@@ -81,7 +93,7 @@ def exp_euler(vector_field: VectorField, state: S, dt: float, linear: Callable[[
         # d f_x / d x: a forward-mode derivative along x alone; elementwise models make it the
         # diagonal of the Jacobian, so a unit tangent gives every element's own coefficient.
         _, slope = jax.jvp(own_rate, (value,), (jnp.ones_like(value),))
-        new_leaves.append(value + rate * _phi1(slope, dt))
+        new_leaves.append(_exponential_step(value, rate, slope, dt))
     return treedef.unflatten(new_leaves)
 
 
@@ -93,14 +105,18 @@ METHODS: dict[str, Callable[[VectorField, Any, float], Any]] = {
 
 
 def integrate(
-    method: str, vector_field: VectorField, state: S, dt: float, linear: Callable[[Any], Any] | None = None
+    method: str,
+    vector_field: VectorField,
+    state: S,
+    dt: float,
+    relaxation: Callable[[Any], tuple[Any, Any]] | None = None,
 ) -> S:
     """Advance ``state`` by one step of ``dt`` with the named method.
 
-    ``linear`` (closed-form linear coefficients) is used by ``exp_euler`` only.
+    ``relaxation`` (closed-form steady states and slopes) is used by ``exp_euler`` only.
     """
     if method not in METHODS:
         raise ValueError(f"unknown integrator {method!r}; allowed: {sorted(METHODS)}")
     if method == "exp_euler":
-        return exp_euler(vector_field, state, dt, linear)
+        return exp_euler(vector_field, state, dt, relaxation)
     return METHODS[method](vector_field, state, dt)

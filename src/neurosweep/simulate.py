@@ -5,9 +5,10 @@ every chunk of an experiment reuses one compiled executable; sweep values enter 
 never as Python constants baked into the program. Each point draws its random initial state from
 its own seed only, so a point's result does not depend on the chunk it lands in.
 
-Inside the loop the runner keeps, per point: the model state, a buffer of spike times (the
-count stays exact past the buffer; overflow is flagged), and the first step at which the state
-went non-finite (divergence is flagged in the data, never hidden).
+Inside the loop the runner keeps, per point: the model state, its spikes as bits (one 32-bit
+word per 32 steps, decoded into spike times after the run: nothing to overflow, nothing
+dropped), and the first block at which the state went non-finite (divergence is flagged in the
+data, never hidden).
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ class RunPlan:
     protocol_kind: str
     record_variables: tuple[str, ...]
     record_every_steps: int
-    max_spikes: int
     dtype: str
 
     @classmethod
@@ -73,13 +73,14 @@ class RunPlan:
             protocol_kind=experiment.protocol_kind,
             record_variables=experiment.record_variables,
             record_every_steps=experiment.record_every_steps,
-            max_spikes=experiment.max_spikes,
             dtype=experiment.precision,
         )
 
 
 #: Steps per block when nothing is recorded: divergence is checked once per block, not per step.
 _CHECK_EVERY_STEPS = 1000
+#: Spikes are kept as bits, one 32-bit word per 32 steps: no buffer to overflow, no scatter.
+_WORD_BITS = 32
 
 
 def _block_steps(plan: RunPlan) -> int:
@@ -94,44 +95,53 @@ def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[s
     dt = plan.dt_ms
     state_names = set(model.state_names)
     recorded_obs = tuple(v for v in plan.record_variables if v not in state_names)
+    k = _block_steps(plan)
+    words_per_block = -(-k // _WORD_BITS)
 
     def advance(i: jax.Array, carry: tuple) -> tuple:
-        state, observed, spike_times, n_spikes = carry
+        state, observed, word, first = carry
         inputs = protocol_inputs(plan.protocol_kind, fields, i, dt, model.inputs, dtype)
         state, observables = model.step(state, params, inputs, dt, plan.method)
-        spike = observables["spike"]
-        slot = jnp.minimum(n_spikes, plan.max_spikes - 1)
-        keep = spike & (n_spikes < plan.max_spikes)
-        t_end = (i + 1).astype(dtype) * dt
-        spike_times = spike_times.at[slot].set(jnp.where(keep, t_end, spike_times[slot]))
-        n_spikes = n_spikes + spike.astype(jnp.int32)
+        bit = observables["spike"].astype(jnp.uint32) << (i - first).astype(jnp.uint32)
         observed = {v: {**observables, **inputs}[v] for v in recorded_obs}
-        return state, observed, spike_times, n_spikes
+        return state, observed, word | bit, first
 
-    k = _block_steps(plan)
+    def word(carry: tuple, w: jax.Array) -> tuple:
+        (state, observed), block_start = carry
+        first = block_start + w * _WORD_BITS
+        last = jnp.minimum(first + _WORD_BITS, block_start + k)
+        state, observed, bits, _ = jax.lax.fori_loop(first, last, advance, (state, observed, jnp.uint32(0), first))
+        return ((state, observed), block_start), bits
 
     def block(carry: tuple, b: jax.Array) -> tuple:
         inner, first_bad_block = carry
-        inner = jax.lax.fori_loop(b * k, (b + 1) * k, advance, inner)
-        state, observed = inner[0], inner[1]
+        (inner, _), bits = jax.lax.scan(word, (inner, b * k), jnp.arange(words_per_block, dtype=jnp.int32))
+        state, observed = inner
         # A non-finite state stays non-finite (NaN propagates), so a check per block finds it.
         finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(state)]))
         first_bad_block = jnp.where((first_bad_block < 0) & ~finite, b, first_bad_block)
         values = {v: getattr(state, v) if v in state_names else observed[v] for v in plan.record_variables}
-        return (inner, first_bad_block), values
+        return (inner, first_bad_block), (values, bits)
 
-    inner = (
-        model.init_state(params, initial),
-        {v: jnp.zeros((), dtype) for v in recorded_obs},
-        jnp.full((plan.max_spikes,), jnp.nan, dtype),
-        jnp.zeros((), jnp.int32),
-    )
+    inner = (model.init_state(params, initial), {v: jnp.zeros((), dtype) for v in recorded_obs})
     blocks = jnp.arange(plan.n_steps // k, dtype=jnp.int32)
-    (inner, first_bad_block), traces = jax.lax.scan(block, (inner, jnp.full((), -1, jnp.int32)), blocks)
-    _, _, spike_times, n_spikes = inner
+    (_, first_bad_block), (traces, spike_words) = jax.lax.scan(block, (inner, jnp.full((), -1, jnp.int32)), blocks)
     # Divergence is known to the block: report the end of the first block with a bad state.
     bad_step = jnp.where(first_bad_block >= 0, (first_bad_block + 1) * k - 1, -1)
-    return {"traces": traces, "spike_times": spike_times, "n_spikes": n_spikes, "first_bad_step": bad_step}
+    return {"traces": traces, "spike_words": spike_words, "first_bad_step": bad_step}
+
+
+def spike_steps(spike_words: np.ndarray, block_steps: int) -> list[np.ndarray]:
+    """Decode per-point spike bits (point, block, word) into the step indices of the spikes."""
+    n_points, _, words_per_block = spike_words.shape
+    point, block, word = np.nonzero(spike_words)
+    bits = (spike_words[point, block, word][:, None] >> np.arange(_WORD_BITS, dtype=np.uint32)) & 1
+    row, bit = np.nonzero(bits)
+    steps = block[row] * block_steps + word[row] * _WORD_BITS + bit
+    owner = point[row]
+    order = np.lexsort((steps, owner))
+    steps, owner = steps[order], owner[order]
+    return np.split(steps, np.searchsorted(owner, np.arange(1, n_points)))
 
 
 @functools.partial(jax.jit, static_argnames=("plan",))
@@ -230,11 +240,13 @@ def _simulation_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Datas
         )
         # A recorded input is a trace, distinct from the swept protocol value of the same name.
         data_vars[name if var else f"input_{name}"] = (("point", "time"), trace, attrs)
-    n_spikes = out["n_spikes"]
-    width = int(min(max(n_spikes.max(initial=0), 1), experiment.max_spikes))
-    data_vars["spike_times"] = (("point", "spike"), out["spike_times"][:, :width].astype(np.float64), {"units": "ms", "long_name": "spike time (NaN-padded)"})
-    data_vars["n_spikes"] = ("point", n_spikes.astype(np.int64), {"units": "1", "long_name": "number of spikes"})
-    data_vars["spike_buffer_overflow"] = ("point", n_spikes > experiment.max_spikes, {"long_name": "more spikes than max_spikes; spike_times is truncated, n_spikes is exact"})
+    steps = spike_steps(out["spike_words"], _block_steps(plan))
+    n_spikes = np.array([len(x) for x in steps], dtype=np.int64)
+    spike_times = np.full((n_real, max(int(n_spikes.max(initial=0)), 1)), np.nan)
+    for row, point_steps in enumerate(steps):
+        spike_times[row, : len(point_steps)] = (point_steps + 1) * experiment.dt_ms
+    data_vars["spike_times"] = (("point", "spike"), spike_times.round(9), {"units": "ms", "long_name": "spike time (NaN-padded)"})
+    data_vars["n_spikes"] = ("point", n_spikes, {"units": "1", "long_name": "number of spikes"})
     bad = out["first_bad_step"]
     data_vars["diverged"] = ("point", bad >= 0, {"long_name": "state became NaN or infinite"})
     data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * experiment.dt_ms, np.nan), {"units": "ms", "long_name": "time by which the state was non-finite (checked once per record interval or 1000 steps)"})

@@ -119,13 +119,21 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     return State(V=dV, **d_gates)
 
 
-def linear_coefficients(state: State, params: Params) -> State:
-    """d(dx/dt)/dx for each variable in closed form: the exponential-Euler rates."""
+def relaxation(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> tuple[State, State]:
+    """Each variable's instantaneous steady state and rate, the exponential-Euler form.
+
+    Gates relax to x_inf = alpha/(alpha + beta) at rate -phi (alpha + beta); V relaxes to the
+    conductance-weighted reversal potential E = (sum g_x E_x + I) / g at rate -g / C, with
+    g = gNa m^3 h + gK n^4 + gL > 0.
+    """
     phi = _phi(params)
     g = conductances(state, params)
+    g_total = g["g_Na"] + g["g_K"] + params.gL
+    E = (g["g_Na"] * params.ENa + g["g_K"] * params.EK + params.gL * params.EL + inputs["I"]) / g_total
     rates = gate_rates(state.V)
-    gates = {x: -phi * (a + b) for x, (a, b) in rates.items()}
-    return State(V=-(g["g_Na"] + g["g_K"] + params.gL) / params.C, **gates)
+    targets = State(V=E, **{x: a / (a + b) for x, (a, b) in rates.items()})
+    slopes = State(V=-g_total / params.C, **{x: -phi * (a + b) for x, (a, b) in rates.items()})
+    return targets, slopes
 
 
 def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
@@ -149,7 +157,7 @@ def step(
         clamped = jnp.isfinite(inputs["V_clamp"])
         start = dataclasses.replace(state, V=jnp.where(clamped, inputs["V_clamp"], state.V))
     new = integrate(
-        method, lambda s: derivatives(s, params, inputs), start, dt, lambda s: linear_coefficients(s, params)
+        method, lambda s: derivatives(s, params, inputs), start, dt, lambda s: relaxation(s, params, inputs)
     )
     if "V_clamp" in inputs:
         new = dataclasses.replace(new, V=jnp.where(clamped, inputs["V_clamp"], new.V))
