@@ -113,17 +113,41 @@ def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[s
         state, observed, bits, _ = jax.lax.fori_loop(first, last, advance, (state, observed, jnp.uint32(0), first))
         return ((state, observed), block_start), bits
 
+    def finite(state: Any) -> jax.Array:
+        # A non-finite state stays non-finite (NaN propagates), so a check per block finds it.
+        return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(state)]))
+
     def block(carry: tuple, b: jax.Array) -> tuple:
         inner, first_bad_block = carry
-        (inner, _), bits = jax.lax.scan(word, (inner, b * k), jnp.arange(words_per_block, dtype=jnp.int32))
+        if words_per_block == 1:  # one word per block (recording every <= 32 steps): no inner scan
+            (inner, _), bits = word((inner, b * k), jnp.int32(0))
+            bits = bits[None]
+        else:
+            (inner, _), bits = jax.lax.scan(word, (inner, b * k), jnp.arange(words_per_block, dtype=jnp.int32))
         state, observed = inner
-        # A non-finite state stays non-finite (NaN propagates), so a check per block finds it.
-        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(state)]))
-        first_bad_block = jnp.where((first_bad_block < 0) & ~finite, b, first_bad_block)
+        first_bad_block = jnp.where((first_bad_block < 0) & ~finite(state), b, first_bad_block)
         values = {v: getattr(state, v) if v in state_names else observed[v] for v in plan.record_variables}
         return (inner, first_bad_block), (values, bits)
 
     inner = (model.init_state(params, initial), {v: jnp.zeros((), dtype) for v in recorded_obs})
+    if not plan.record_variables:
+        # Nothing to record: one level of loop over 32-step words (simpler program, faster compile).
+        k = plan.n_steps
+        words_per_block = 1
+
+        def top_word(carry: tuple, w: jax.Array) -> tuple:
+            (state, observed), first_bad = carry
+            first = w * _WORD_BITS
+            last = jnp.minimum(first + _WORD_BITS, plan.n_steps)
+            state, observed, bits, _ = jax.lax.fori_loop(first, last, advance, (state, observed, jnp.uint32(0), first))
+            first_bad = jnp.where((first_bad < 0) & ~finite(state), w, first_bad)
+            return ((state, observed), first_bad), bits
+
+        n_words = -(-plan.n_steps // _WORD_BITS)
+        start = (inner, jnp.full((), -1, jnp.int32))
+        (_, first_bad_word), words = jax.lax.scan(top_word, start, jnp.arange(n_words, dtype=jnp.int32))
+        bad_step = jnp.where(first_bad_word >= 0, jnp.minimum((first_bad_word + 1) * _WORD_BITS, plan.n_steps) - 1, -1)
+        return {"traces": {}, "spike_words": words[None, :], "first_bad_step": bad_step}
     blocks = jnp.arange(plan.n_steps // k, dtype=jnp.int32)
     (_, first_bad_block), (traces, spike_words) = jax.lax.scan(block, (inner, jnp.full((), -1, jnp.int32)), blocks)
     # Divergence is known to the block: report the end of the first block with a bad state.
