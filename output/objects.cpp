@@ -73,8 +73,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         s_value = "0";
     // non-dynamic arrays
     if (name == "neurongroup._spikespace") {
-        var_size = 101;
-        data_size = 101*sizeof(int32_t);
+        var_size = 1001;
+        data_size = 1001*sizeof(int32_t);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<int32_t>(name, _array_neurongroup__spikespace, var_size, (int32_t)atoi(s_value.c_str()));
@@ -86,8 +86,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.h") {
-        var_size = 100;
-        data_size = 100*sizeof(double);
+        var_size = 1000;
+        data_size = 1000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_h, var_size, (double)atof(s_value.c_str()));
@@ -99,8 +99,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.I") {
-        var_size = 100;
-        data_size = 100*sizeof(double);
+        var_size = 1000;
+        data_size = 1000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_I, var_size, (double)atof(s_value.c_str()));
@@ -112,8 +112,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.lastspike") {
-        var_size = 100;
-        data_size = 100*sizeof(double);
+        var_size = 1000;
+        data_size = 1000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_lastspike, var_size, (double)atof(s_value.c_str()));
@@ -125,8 +125,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.m") {
-        var_size = 100;
-        data_size = 100*sizeof(double);
+        var_size = 1000;
+        data_size = 1000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_m, var_size, (double)atof(s_value.c_str()));
@@ -138,8 +138,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.n") {
-        var_size = 100;
-        data_size = 100*sizeof(double);
+        var_size = 1000;
+        data_size = 1000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_n, var_size, (double)atof(s_value.c_str()));
@@ -151,8 +151,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.not_refractory") {
-        var_size = 100;
-        data_size = 100*sizeof(char);
+        var_size = 1000;
+        data_size = 1000*sizeof(char);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value(name, _array_neurongroup_not_refractory, var_size, (char)atoi(s_value.c_str()));
@@ -164,8 +164,8 @@ void set_variable_by_name(std::string name, std::string s_value) {
         return;
     }
     if (name == "neurongroup.v") {
-        var_size = 100;
-        data_size = 100*sizeof(double);
+        var_size = 1000;
+        data_size = 1000*sizeof(double);
         if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
             // set from single value
             set_variable_from_value<double>(name, _array_neurongroup_v, var_size, (double)atof(s_value.c_str()));
@@ -188,27 +188,27 @@ const int _num__array_defaultclock_t = 1;
 int64_t * _array_defaultclock_timestep;
 const int _num__array_defaultclock_timestep = 1;
 int32_t * _array_neurongroup__spikespace;
-const int _num__array_neurongroup__spikespace = 101;
+const int _num__array_neurongroup__spikespace = 1001;
 double * _array_neurongroup_h;
-const int _num__array_neurongroup_h = 100;
+const int _num__array_neurongroup_h = 1000;
 int32_t * _array_neurongroup_i;
-const int _num__array_neurongroup_i = 100;
+const int _num__array_neurongroup_i = 1000;
 double * _array_neurongroup_I;
-const int _num__array_neurongroup_I = 100;
+const int _num__array_neurongroup_I = 1000;
 double * _array_neurongroup_lastspike;
-const int _num__array_neurongroup_lastspike = 100;
+const int _num__array_neurongroup_lastspike = 1000;
 double * _array_neurongroup_m;
-const int _num__array_neurongroup_m = 100;
+const int _num__array_neurongroup_m = 1000;
 double * _array_neurongroup_n;
-const int _num__array_neurongroup_n = 100;
+const int _num__array_neurongroup_n = 1000;
 char * _array_neurongroup_not_refractory;
-const int _num__array_neurongroup_not_refractory = 100;
+const int _num__array_neurongroup_not_refractory = 1000;
 double * _array_neurongroup_v;
-const int _num__array_neurongroup_v = 100;
+const int _num__array_neurongroup_v = 1000;
 int32_t * _array_spikemonitor__source_idx;
-const int _num__array_spikemonitor__source_idx = 100;
+const int _num__array_spikemonitor__source_idx = 1000;
 int32_t * _array_spikemonitor_count;
-const int _num__array_spikemonitor_count = 100;
+const int _num__array_spikemonitor_count = 1000;
 int32_t * _array_spikemonitor_N;
 const int _num__array_spikemonitor_N = 1;
 
@@ -218,7 +218,7 @@ const int _num__array_spikemonitor_N = 1;
 
 /////////////// static arrays /////////////
 double * _static_array__array_neurongroup_I;
-const int _num__static_array__array_neurongroup_I = 100;
+const int _num__static_array__array_neurongroup_I = 1000;
 
 //////////////// synapses /////////////////
 
@@ -245,49 +245,49 @@ void _init_arrays()
     
     for(int i=0; i<1; i++) _array_defaultclock_timestep[i] = 0;
 
-    _array_neurongroup__spikespace = new int32_t[101];
+    _array_neurongroup__spikespace = new int32_t[1001];
     
-    for(int i=0; i<101; i++) _array_neurongroup__spikespace[i] = 0;
+    for(int i=0; i<1001; i++) _array_neurongroup__spikespace[i] = 0;
 
-    _array_neurongroup_h = new double[100];
+    _array_neurongroup_h = new double[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_h[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_h[i] = 0;
 
-    _array_neurongroup_i = new int32_t[100];
+    _array_neurongroup_i = new int32_t[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_i[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_i[i] = 0;
 
-    _array_neurongroup_I = new double[100];
+    _array_neurongroup_I = new double[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_I[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_I[i] = 0;
 
-    _array_neurongroup_lastspike = new double[100];
+    _array_neurongroup_lastspike = new double[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_lastspike[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_lastspike[i] = 0;
 
-    _array_neurongroup_m = new double[100];
+    _array_neurongroup_m = new double[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_m[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_m[i] = 0;
 
-    _array_neurongroup_n = new double[100];
+    _array_neurongroup_n = new double[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_n[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_n[i] = 0;
 
-    _array_neurongroup_not_refractory = new char[100];
+    _array_neurongroup_not_refractory = new char[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_not_refractory[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_not_refractory[i] = 0;
 
-    _array_neurongroup_v = new double[100];
+    _array_neurongroup_v = new double[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_v[i] = 0;
+    for(int i=0; i<1000; i++) _array_neurongroup_v[i] = 0;
 
-    _array_spikemonitor__source_idx = new int32_t[100];
+    _array_spikemonitor__source_idx = new int32_t[1000];
     
-    for(int i=0; i<100; i++) _array_spikemonitor__source_idx[i] = 0;
+    for(int i=0; i<1000; i++) _array_spikemonitor__source_idx[i] = 0;
 
-    _array_spikemonitor_count = new int32_t[100];
+    _array_spikemonitor_count = new int32_t[1000];
     
-    for(int i=0; i<100; i++) _array_spikemonitor_count[i] = 0;
+    for(int i=0; i<1000; i++) _array_spikemonitor_count[i] = 0;
 
     _array_spikemonitor_N = new int32_t[1];
     
@@ -295,17 +295,17 @@ void _init_arrays()
 
 
     // Arrays initialized to an "arange"
-    _array_neurongroup_i = new int32_t[100];
+    _array_neurongroup_i = new int32_t[1000];
     
-    for(int i=0; i<100; i++) _array_neurongroup_i[i] = 0 + i;
+    for(int i=0; i<1000; i++) _array_neurongroup_i[i] = 0 + i;
 
-    _array_spikemonitor__source_idx = new int32_t[100];
+    _array_spikemonitor__source_idx = new int32_t[1000];
     
-    for(int i=0; i<100; i++) _array_spikemonitor__source_idx[i] = 0 + i;
+    for(int i=0; i<1000; i++) _array_spikemonitor__source_idx[i] = 0 + i;
 
 
     // static arrays
-    _static_array__array_neurongroup_I = new double[100];
+    _static_array__array_neurongroup_I = new double[1000];
 
     // Random number generator states
     std::random_device rd;
@@ -321,7 +321,7 @@ void _load_arrays()
     f_static_array__array_neurongroup_I.open("static_arrays/_static_array__array_neurongroup_I", ios::in | ios::binary);
     if(f_static_array__array_neurongroup_I.is_open())
     {
-        f_static_array__array_neurongroup_I.read(reinterpret_cast<char*>(_static_array__array_neurongroup_I), 100*sizeof(double));
+        f_static_array__array_neurongroup_I.read(reinterpret_cast<char*>(_static_array__array_neurongroup_I), 1000*sizeof(double));
     } else
     {
         std::cout << "Error opening static array _static_array__array_neurongroup_I." << endl;
@@ -366,7 +366,7 @@ void _write_arrays()
     outfile__array_neurongroup__spikespace.open(results_dir + "_array_neurongroup__spikespace_3522821529", ios::binary | ios::out);
     if(outfile__array_neurongroup__spikespace.is_open())
     {
-        outfile__array_neurongroup__spikespace.write(reinterpret_cast<char*>(_array_neurongroup__spikespace), 101*sizeof(_array_neurongroup__spikespace[0]));
+        outfile__array_neurongroup__spikespace.write(reinterpret_cast<char*>(_array_neurongroup__spikespace), 1001*sizeof(_array_neurongroup__spikespace[0]));
         outfile__array_neurongroup__spikespace.close();
     } else
     {
@@ -376,7 +376,7 @@ void _write_arrays()
     outfile__array_neurongroup_h.open(results_dir + "_array_neurongroup_h_3940794646", ios::binary | ios::out);
     if(outfile__array_neurongroup_h.is_open())
     {
-        outfile__array_neurongroup_h.write(reinterpret_cast<char*>(_array_neurongroup_h), 100*sizeof(_array_neurongroup_h[0]));
+        outfile__array_neurongroup_h.write(reinterpret_cast<char*>(_array_neurongroup_h), 1000*sizeof(_array_neurongroup_h[0]));
         outfile__array_neurongroup_h.close();
     } else
     {
@@ -386,7 +386,7 @@ void _write_arrays()
     outfile__array_neurongroup_i.open(results_dir + "_array_neurongroup_i_2649026944", ios::binary | ios::out);
     if(outfile__array_neurongroup_i.is_open())
     {
-        outfile__array_neurongroup_i.write(reinterpret_cast<char*>(_array_neurongroup_i), 100*sizeof(_array_neurongroup_i[0]));
+        outfile__array_neurongroup_i.write(reinterpret_cast<char*>(_array_neurongroup_i), 1000*sizeof(_array_neurongroup_i[0]));
         outfile__array_neurongroup_i.close();
     } else
     {
@@ -396,7 +396,7 @@ void _write_arrays()
     outfile__array_neurongroup_I.open(results_dir + "_array_neurongroup_I_2794115400", ios::binary | ios::out);
     if(outfile__array_neurongroup_I.is_open())
     {
-        outfile__array_neurongroup_I.write(reinterpret_cast<char*>(_array_neurongroup_I), 100*sizeof(_array_neurongroup_I[0]));
+        outfile__array_neurongroup_I.write(reinterpret_cast<char*>(_array_neurongroup_I), 1000*sizeof(_array_neurongroup_I[0]));
         outfile__array_neurongroup_I.close();
     } else
     {
@@ -406,7 +406,7 @@ void _write_arrays()
     outfile__array_neurongroup_lastspike.open(results_dir + "_array_neurongroup_lastspike_1647074423", ios::binary | ios::out);
     if(outfile__array_neurongroup_lastspike.is_open())
     {
-        outfile__array_neurongroup_lastspike.write(reinterpret_cast<char*>(_array_neurongroup_lastspike), 100*sizeof(_array_neurongroup_lastspike[0]));
+        outfile__array_neurongroup_lastspike.write(reinterpret_cast<char*>(_array_neurongroup_lastspike), 1000*sizeof(_array_neurongroup_lastspike[0]));
         outfile__array_neurongroup_lastspike.close();
     } else
     {
@@ -416,7 +416,7 @@ void _write_arrays()
     outfile__array_neurongroup_m.open(results_dir + "_array_neurongroup_m_2592683417", ios::binary | ios::out);
     if(outfile__array_neurongroup_m.is_open())
     {
-        outfile__array_neurongroup_m.write(reinterpret_cast<char*>(_array_neurongroup_m), 100*sizeof(_array_neurongroup_m[0]));
+        outfile__array_neurongroup_m.write(reinterpret_cast<char*>(_array_neurongroup_m), 1000*sizeof(_array_neurongroup_m[0]));
         outfile__array_neurongroup_m.close();
     } else
     {
@@ -426,7 +426,7 @@ void _write_arrays()
     outfile__array_neurongroup_n.open(results_dir + "_array_neurongroup_n_58745891", ios::binary | ios::out);
     if(outfile__array_neurongroup_n.is_open())
     {
-        outfile__array_neurongroup_n.write(reinterpret_cast<char*>(_array_neurongroup_n), 100*sizeof(_array_neurongroup_n[0]));
+        outfile__array_neurongroup_n.write(reinterpret_cast<char*>(_array_neurongroup_n), 1000*sizeof(_array_neurongroup_n[0]));
         outfile__array_neurongroup_n.close();
     } else
     {
@@ -436,7 +436,7 @@ void _write_arrays()
     outfile__array_neurongroup_not_refractory.open(results_dir + "_array_neurongroup_not_refractory_1422681464", ios::binary | ios::out);
     if(outfile__array_neurongroup_not_refractory.is_open())
     {
-        outfile__array_neurongroup_not_refractory.write(reinterpret_cast<char*>(_array_neurongroup_not_refractory), 100*sizeof(_array_neurongroup_not_refractory[0]));
+        outfile__array_neurongroup_not_refractory.write(reinterpret_cast<char*>(_array_neurongroup_not_refractory), 1000*sizeof(_array_neurongroup_not_refractory[0]));
         outfile__array_neurongroup_not_refractory.close();
     } else
     {
@@ -446,7 +446,7 @@ void _write_arrays()
     outfile__array_neurongroup_v.open(results_dir + "_array_neurongroup_v_283966581", ios::binary | ios::out);
     if(outfile__array_neurongroup_v.is_open())
     {
-        outfile__array_neurongroup_v.write(reinterpret_cast<char*>(_array_neurongroup_v), 100*sizeof(_array_neurongroup_v[0]));
+        outfile__array_neurongroup_v.write(reinterpret_cast<char*>(_array_neurongroup_v), 1000*sizeof(_array_neurongroup_v[0]));
         outfile__array_neurongroup_v.close();
     } else
     {
@@ -456,7 +456,7 @@ void _write_arrays()
     outfile__array_spikemonitor__source_idx.open(results_dir + "_array_spikemonitor__source_idx_1477951789", ios::binary | ios::out);
     if(outfile__array_spikemonitor__source_idx.is_open())
     {
-        outfile__array_spikemonitor__source_idx.write(reinterpret_cast<char*>(_array_spikemonitor__source_idx), 100*sizeof(_array_spikemonitor__source_idx[0]));
+        outfile__array_spikemonitor__source_idx.write(reinterpret_cast<char*>(_array_spikemonitor__source_idx), 1000*sizeof(_array_spikemonitor__source_idx[0]));
         outfile__array_spikemonitor__source_idx.close();
     } else
     {
@@ -466,7 +466,7 @@ void _write_arrays()
     outfile__array_spikemonitor_count.open(results_dir + "_array_spikemonitor_count_598337445", ios::binary | ios::out);
     if(outfile__array_spikemonitor_count.is_open())
     {
-        outfile__array_spikemonitor_count.write(reinterpret_cast<char*>(_array_spikemonitor_count), 100*sizeof(_array_spikemonitor_count[0]));
+        outfile__array_spikemonitor_count.write(reinterpret_cast<char*>(_array_spikemonitor_count), 1000*sizeof(_array_spikemonitor_count[0]));
         outfile__array_spikemonitor_count.close();
     } else
     {

@@ -129,13 +129,13 @@ void _run_neurongroup_spike_thresholder_codeobject()
 
 
     ///// CONSTANTS ///////////
-    const int64_t N = 100;
-const size_t _num_spikespace = 101;
-const size_t _numlastspike = 100;
+    const int64_t N = 1000;
+const size_t _num_spikespace = 1001;
+const size_t _numlastspike = 1000;
 const double mV = 0.001;
-const size_t _numnot_refractory = 100;
+const size_t _numnot_refractory = 1000;
 const size_t _numt = 1;
-const size_t _numv = 100;
+const size_t _numv = 1000;
     ///// POINTERS ////////////
         
     int32_t* __restrict  _ptr_array_neurongroup__spikespace = _array_neurongroup__spikespace;

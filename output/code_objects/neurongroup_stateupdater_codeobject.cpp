@@ -133,19 +133,19 @@ void _run_neurongroup_stateupdater_codeobject()
 const double EK = - 0.077;
 const double EL = - 0.054387000000000005;
 const double ENa = 0.05;
-const size_t _numI = 100;
-const int64_t N = 100;
+const size_t _numI = 1000;
+const int64_t N = 1000;
 const size_t _numdt = 1;
 const double gK = 0.036000000000000004;
 const double gL = 3e-05;
 const double gNa = 0.12;
-const size_t _numh = 100;
-const size_t _numm = 100;
+const size_t _numh = 1000;
+const size_t _numm = 1000;
 const double mV = 0.001;
 const double ms = 0.001;
-const size_t _numn = 100;
-const size_t _numnot_refractory = 100;
-const size_t _numv = 100;
+const size_t _numn = 1000;
+const size_t _numnot_refractory = 1000;
+const size_t _numv = 1000;
     ///// POINTERS ////////////
         
     double* __restrict  _ptr_array_neurongroup_I = _array_neurongroup_I;

@@ -308,12 +308,12 @@ def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Data
     initial = sample_initial(experiment.initial, frame["seed"].to_numpy(), dtype)
 
     def solve(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
-        return find_fixed_point(model.derivatives, model.init_state(p, start), p, x)
+        return find_fixed_point(model.derivatives, model.init_state(p, start), p, x, variables=model.continuous_names)
 
     found = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve))(params, inputs, initial))
     data_vars = {
         name: ("point", getattr(found["state"], name), {"units": model.variables[name].units, "long_name": f"fixed point: {model.variables[name].long_name}"})
-        for name in model.state_names
+        for name in model.continuous_names
     }
     eigenvalues = found["eigenvalues"]
     data_vars["eigenvalue_real"] = (("point", "eigen"), eigenvalues.real, {"units": "1/ms", "long_name": "Jacobian eigenvalue, real part"})

@@ -7,7 +7,8 @@ Run it in float64: Newton's quadratic convergence needs the digits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -56,17 +57,29 @@ def classify(eigenvalues: jax.Array, converged: jax.Array) -> jax.Array:
 
 
 def find_fixed_point(
-    derivatives: Any, state: Any, params: Any, inputs: Mapping[str, jax.Array], n_iterations: int = 60
+    derivatives: Any,
+    state: Any,
+    params: Any,
+    inputs: Mapping[str, jax.Array],
+    n_iterations: int = 60,
+    variables: Sequence[str] | None = None,
 ) -> dict[str, jax.Array]:
     """Newton iteration from ``state`` on ``derivatives(state, params, inputs) = 0``.
 
+    ``variables`` names the state fields that form the continuous system (default: all of
+    them); the others (e.g. a last-spike time) are held at their values in ``state``.
     Returns the fixed point (a state pytree), the Jacobian's eigenvalues, the residual, whether
     it converged and its stability code.
     """
-    flat, unravel = ravel_pytree(state)
+    names = tuple(variables) if variables is not None else tuple(f.name for f in dataclasses.fields(state))
+    flat, unravel = ravel_pytree({name: getattr(state, name) for name in names})
+
+    def full(x: jax.Array) -> Any:
+        return dataclasses.replace(state, **unravel(x))
 
     def field(x: jax.Array) -> jax.Array:
-        return ravel_pytree(derivatives(unravel(x), params, inputs))[0]
+        rates = derivatives(full(x), params, inputs)
+        return ravel_pytree({name: getattr(rates, name) for name in names})[0]
 
     def newton(x: jax.Array, _: Any) -> tuple[jax.Array, None]:
         step = jnp.linalg.solve(jax.jacfwd(field)(x), -field(x))
@@ -82,7 +95,7 @@ def find_fixed_point(
     converged = jnp.isfinite(residual) & (residual < RESIDUAL_TOLERANCE)
     eigenvalues = jnp.linalg.eigvals(jax.jacfwd(field)(x))
     return {
-        "state": unravel(x),
+        "state": full(x),
         "eigenvalues": eigenvalues,
         "residual": residual,
         "converged": converged,

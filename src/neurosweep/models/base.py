@@ -81,6 +81,9 @@ class ModelSpec:
     functions:
         Named analytic functions ``f(params, grid) -> dict[name, array]`` evaluated over a grid
         (e.g. HH gate kinetics), with the grid variable's name, units and outputs' metadata.
+    continuous:
+        The state variables of the continuous vector field (fixed points and phase planes act on
+        these); None means all. Bookkeeping such as the last spike time is left out.
     """
 
     name: str
@@ -94,6 +97,7 @@ class ModelSpec:
     methods: tuple[str, ...]
     description: str = ""
     functions: Mapping[str, "ModelFunction"] = dataclasses.field(default_factory=_no_functions)
+    continuous: tuple[str, ...] | None = None
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -102,6 +106,10 @@ class ModelSpec:
     @property
     def state_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(self.State))
+
+    @property
+    def continuous_names(self) -> tuple[str, ...]:
+        return self.continuous or self.state_names
 
     @property
     def param_units(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from neurosweep.integrators import integrate
+from neurosweep.models._fire import fire, refractory
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 
 #: "Never spiked": far enough in the past that no refractory window is open at t = 0.
@@ -64,16 +65,11 @@ def step(
     state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
 ) -> tuple[State, dict[str, jax.Array]]:
     t = inputs["t_ms"]
-    # Half a step of slack makes the hold exactly round(tau_ref/dt) steps whatever the rounding of t.
-    refractory = (t - state.t_last_spike_ms) <= params.tau_ref + 0.5 * dt
+    held = refractory(t, state.t_last_spike_ms, params.tau_ref, dt)
     integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
-    V = jnp.where(refractory, state.V, integrated.V)
-    spike = V >= params.V_th
-    new = State(
-        V=jnp.where(spike, params.V_reset, V),
-        t_last_spike_ms=jnp.where(spike, t, state.t_last_spike_ms),
-    )
-    return new, {"spike": spike}
+    V = jnp.where(held, state.V, integrated.V)
+    spike, V, t_last = fire(V, params.V_th, params.V_reset, t, state.t_last_spike_ms)
+    return State(V=V, t_last_spike_ms=t_last), {"spike": spike}
 
 
 def firing_rate_hz(I: np.ndarray, params: Params | None = None, **overrides: float) -> np.ndarray:
@@ -100,4 +96,5 @@ MODEL = ModelSpec(
     },
     inputs={"I": "1"},
     methods=("exp_euler", "rk4", "euler"),
+    continuous=("V",),
 )

@@ -1,0 +1,95 @@
+"""Adaptive exponential integrate-and-fire neuron (AdEx), with ExpIF and QIF as its relatives.
+
+.. math::
+
+    \\tau \\frac{dV}{dt} = -(V - V_{rest}) + \\Delta_T e^{(V - V_T)/\\Delta_T} - R w + R I
+
+    \\tau_w \\frac{dw}{dt} = a (V - V_{rest}) - w
+
+At ``V >= V_th``: V <- V_reset, w <- w + b, and V is held for ``tau_ref``. With ``a = b = 0`` and
+``w = 0`` this is the exponential IF (ExpIF) neuron. Defaults are BrainPy's ``bp.neurons.AdExIF``.
+
+Reference: Brette R., Gerstner W. (2005) J. Neurophysiol. 94:3637-3642.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+
+from neurosweep.integrators import integrate
+from neurosweep.models._fire import fire, refractory
+from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+
+_NEVER_MS = -1.0e7
+
+
+@pytree_dataclass
+class Params:
+    """AdEx parameters (BrainPy ``bp.neurons.AdExIF`` defaults)."""
+
+    V_rest: float = param(-65.0, "mV", "resting potential")
+    V_reset: float = param(-68.0, "mV", "reset potential")
+    V_th: float = param(-55.0, "mV", "spike cut-off")
+    V_T: float = param(-59.9, "mV", "threshold of the exponential term")
+    delta_T: float = param(3.48, "mV", "spike slope factor")
+    a: float = param(1.0, "1", "subthreshold adaptation coupling (w per mV)")
+    b: float = param(1.0, "1", "spike-triggered adaptation increment")
+    tau: float = param(10.0, "ms", "membrane time constant")
+    tau_w: float = param(30.0, "ms", "adaptation time constant")
+    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)")
+    tau_ref: float = param(0.0, "ms", "absolute refractory period")
+
+
+@pytree_dataclass
+class State:
+    V: jax.Array
+    w: jax.Array
+    t_last_spike_ms: jax.Array
+
+
+def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
+    spike_drive = params.delta_T * jnp.exp((state.V - params.V_T) / params.delta_T)
+    dV = (-(state.V - params.V_rest) + spike_drive - params.R * state.w + params.R * inputs["I"]) / params.tau
+    dw = (params.a * (state.V - params.V_rest) - state.w) / params.tau_w
+    return State(V=dV, w=dw, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
+
+
+def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+    """Start at ``initial["V"]`` (default V_rest) and ``initial["w"]`` (default 0)."""
+    V = jnp.asarray(initial.get("V", params.V_rest), dtype=params.tau.dtype)
+    w = jnp.asarray(initial.get("w", 0.0), dtype=V.dtype)
+    return State(V=V, w=w, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
+
+
+def step(
+    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+) -> tuple[State, dict[str, jax.Array]]:
+    t = inputs["t_ms"]
+    held = refractory(t, state.t_last_spike_ms, params.tau_ref, dt)
+    integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
+    V = jnp.where(held, state.V, integrated.V)
+    spike, V, t_last = fire(V, params.V_th, params.V_reset, t, state.t_last_spike_ms)
+    w = integrated.w + jnp.where(spike, params.b, 0.0)
+    return State(V=V, w=w, t_last_spike_ms=t_last), {"spike": spike}
+
+
+MODEL = ModelSpec(
+    name="adex",
+    description="Adaptive exponential integrate-and-fire neuron",
+    Params=Params,
+    State=State,
+    init_state=init_state,
+    derivatives=derivatives,
+    step=step,
+    variables={
+        "V": Variable("mV", "membrane potential"),
+        "w": Variable("1", "adaptation variable"),
+        "t_last_spike_ms": Variable("ms", "time of the last spike"),
+    },
+    inputs={"I": "1"},
+    methods=("exp_euler", "rk4", "euler"),
+    continuous=("V", "w"),
+)

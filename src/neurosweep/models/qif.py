@@ -1,0 +1,75 @@
+"""Quadratic integrate-and-fire neuron.
+
+.. math::
+
+    \\tau \\frac{dV}{dt} = a_0 (V - V_{rest})(V - V_c) + R I
+
+At ``V >= V_th`` (the cut-off, 0 mV): V <- V_reset, held for ``tau_ref``. Defaults are the
+textbook's. Rheobase: a0 (V_c - V_rest)^2 / (4 R) (course_figures.md T8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+
+from neurosweep.integrators import integrate
+from neurosweep.models._fire import fire, refractory
+from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+
+_NEVER_MS = -1.0e7
+
+
+@pytree_dataclass
+class Params:
+    V_rest: float = param(-65.0, "mV", "resting potential (stable fixed point at I = 0)")
+    V_c: float = param(-50.0, "mV", "critical potential (unstable fixed point at I = 0)")
+    a0: float = param(0.07, "1/mV", "curvature")
+    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)")
+    tau: float = param(10.0, "ms", "membrane time constant")
+    V_th: float = param(0.0, "mV", "spike cut-off")
+    V_reset: float = param(-68.0, "mV", "reset potential")
+    tau_ref: float = param(5.0, "ms", "absolute refractory period")
+
+
+@pytree_dataclass
+class State:
+    V: jax.Array
+    t_last_spike_ms: jax.Array
+
+
+def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
+    dV = (params.a0 * (state.V - params.V_rest) * (state.V - params.V_c) + params.R * inputs["I"]) / params.tau
+    return State(V=dV, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
+
+
+def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+    V = jnp.asarray(initial.get("V", params.V_rest), dtype=params.tau.dtype)
+    return State(V=V, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
+
+
+def step(
+    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+) -> tuple[State, dict[str, jax.Array]]:
+    t = inputs["t_ms"]
+    held = refractory(t, state.t_last_spike_ms, params.tau_ref, dt)
+    integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
+    spike, V, t_last = fire(jnp.where(held, state.V, integrated.V), params.V_th, params.V_reset, t, state.t_last_spike_ms)
+    return State(V=V, t_last_spike_ms=t_last), {"spike": spike}
+
+
+MODEL = ModelSpec(
+    name="qif",
+    description="Quadratic integrate-and-fire neuron",
+    Params=Params,
+    State=State,
+    init_state=init_state,
+    derivatives=derivatives,
+    step=step,
+    variables={"V": Variable("mV", "membrane potential"), "t_last_spike_ms": Variable("ms", "time of the last spike")},
+    inputs={"I": "1"},
+    methods=("exp_euler", "rk4", "euler"),
+    continuous=("V",),
+)

@@ -1,0 +1,70 @@
+"""Simplified neurons and the fixed-point toolkit against course_figures.md T8-T15."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from neurosweep.dynamics import STABILITY_LABELS, find_fixed_point
+from neurosweep.models import get_model
+
+jax.config.update("jax_enable_x64", True)
+
+
+def _fixed_point(model_name: str, start: dict, I: float, **params):
+    model = get_model(model_name)
+    values = {**dataclasses.asdict(model.Params()), **params}
+    p = model.Params(**{k: jnp.asarray(v, jnp.float64) for k, v in values.items()})
+    found = find_fixed_point(model.derivatives, model.init_state(p, start), p, {"I": jnp.asarray(I)}, variables=model.continuous_names)
+    state = {name: float(getattr(found["state"], name)) for name in model.continuous_names}
+    return state, STABILITY_LABELS[int(found["stability"])], bool(found["converged"])
+
+
+def test_qif_fixed_points_at_I3():
+    """T9: -61.160 (stable) and -53.840 (unstable); roots of 0.07 (V+65)(V+50) + 3 = 0."""
+    low, low_type, ok_low = _fixed_point("qif", {"V": -63.0}, 3.0)
+    high, high_type, ok_high = _fixed_point("qif", {"V": -52.0}, 3.0)
+    assert ok_low and ok_high
+    assert low["V"] == pytest.approx(-61.160, abs=1e-3) and low_type == "stable node"
+    assert high["V"] == pytest.approx(-53.840, abs=1e-3) and high_type == "unstable node"
+
+
+def test_qif_has_no_fixed_point_above_rheobase():
+    """T8: rheobase a0 (V_c - V_rest)^2 / 4R = 3.9375: at I = 4 Newton finds nothing."""
+    assert 0.07 * 15.0**2 / 4.0 == pytest.approx(3.9375)
+    _, label, converged = _fixed_point("qif", {"V": -57.5}, 4.0)
+    assert not converged and label == "not converged"
+
+
+def test_izhikevich_fixed_points_at_I37():
+    """T12: exact roots of 0.04 V^2 + 4.8 V + 143.7 = 0 with u = b V."""
+    roots = np.sort(np.roots([0.04, 4.8, 143.7]))
+    low, low_type, _ = _fixed_point("izhikevich", {"V": -63.0}, 3.7)
+    high, high_type, _ = _fixed_point("izhikevich", {"V": -57.0}, 3.7)
+    assert low["V"] == pytest.approx(roots[0], abs=1e-6) and low["u"] == pytest.approx(0.2 * roots[0], abs=1e-6)
+    assert high["V"] == pytest.approx(roots[1], abs=1e-6)
+    assert low["V"] == pytest.approx(-62.739, abs=0.03) and high["V"] == pytest.approx(-57.280, abs=0.03)
+    assert low_type.startswith("stable") and high_type == "saddle"
+
+
+def test_adex_focus_and_saddle_at_I55():
+    """T13, T14: stable focus (-50.7489, 19.2489) and saddle (-47.949, 22.050)."""
+    params = {"a": 1.0, "b": 10.0, "tau": 10.0, "tau_w": 100.0, "V_reset": -60.0, "R": 0.5, "delta_T": 2.0, "V_rest": -70.0, "V_T": -50.0, "V_th": -30.0}
+    focus, focus_type, _ = _fixed_point("adex", {"V": -51.0, "w": 19.0}, 55.0, **params)
+    saddle, saddle_type, _ = _fixed_point("adex", {"V": -48.0, "w": 22.0}, 55.0, **params)
+    assert focus["V"] == pytest.approx(-50.7489, abs=5e-3) and focus["w"] == pytest.approx(19.2489, abs=5e-3)
+    assert focus_type == "stable focus"
+    assert saddle["V"] == pytest.approx(-47.949, abs=5e-3) and saddle["w"] == pytest.approx(22.050, abs=5e-3)
+    assert saddle_type == "saddle"
+
+
+def test_fhn_unstable_node_at_I08():
+    """T15: the unique fixed point (-0.27292, 0.53385), an unstable node."""
+    state, label, converged = _fixed_point("fhn", {"V": 0.0, "w": 0.0}, 0.8)
+    assert converged
+    assert state["V"] == pytest.approx(-0.27292, abs=1e-4) and state["w"] == pytest.approx(0.53385, abs=1e-4)
+    assert label == "unstable node"
