@@ -70,7 +70,10 @@ def run_brian2(n: int, precision: str, mode: str, target: str) -> dict:
 
     b2.prefs.core.default_float_dtype = np.float32 if precision == "float32" else np.float64
     if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False, directory=None)
+        import tempfile
+
+        # A fresh build directory outside the repository: no reuse of an earlier build.
+        b2.set_device("cpp_standalone", build_on_run=False, directory=tempfile.mkdtemp(prefix="brian2_"))
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
     else:
         b2.prefs.codegen.target = "cython" if target == "cython" else "numpy"
