@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import jax
 import jax.numpy as jnp
+
+from neurosweep.integrators import integrate
 
 
 def refractory(t_ms: jax.Array, t_last_spike_ms: jax.Array, tau_ref: jax.Array, dt: float) -> jax.Array:
@@ -21,3 +26,20 @@ def fire(
     """Spike where ``V >= V_th``: reset V and stamp the spike time. Returns (spike, V, t_last)."""
     spike = V >= V_th
     return spike, jnp.where(spike, V_reset, V), jnp.where(spike, t_ms, t_last_spike_ms)
+
+
+def integrate_and_fire(
+    state: Any, params: Any, inputs: Mapping[str, jax.Array], dt: float, method: str, derivatives: Callable[..., Any]
+) -> tuple[Any, jax.Array, jax.Array, jax.Array]:
+    """One step of an integrate-and-fire model with a ``V`` and a ``t_last_spike_ms`` field.
+
+    V is integrated except while refractory (then held), then thresholded and reset. Returns the
+    integrated state (for the model's other variables), the spike flag, the new V and the new
+    last-spike time.
+    """
+    t = inputs["t_ms"]
+    held = refractory(t, state.t_last_spike_ms, params.tau_ref, dt)
+    integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
+    V = jnp.where(held, state.V, integrated.V)
+    spike, V, t_last = fire(V, params.V_th, params.V_reset, t, state.t_last_spike_ms)
+    return integrated, spike, V, t_last

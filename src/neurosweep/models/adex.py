@@ -19,8 +19,7 @@ from collections.abc import Mapping
 import jax
 import jax.numpy as jnp
 
-from neurosweep.integrators import integrate
-from neurosweep.models._fire import fire, refractory
+from neurosweep.models._fire import integrate_and_fire
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 
 _NEVER_MS = -1.0e7
@@ -67,11 +66,7 @@ def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
 def step(
     state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
 ) -> tuple[State, dict[str, jax.Array]]:
-    t = inputs["t_ms"]
-    held = refractory(t, state.t_last_spike_ms, params.tau_ref, dt)
-    integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
-    V = jnp.where(held, state.V, integrated.V)
-    spike, V, t_last = fire(V, params.V_th, params.V_reset, t, state.t_last_spike_ms)
+    integrated, spike, V, t_last = integrate_and_fire(state, params, inputs, dt, method, derivatives)
     w = integrated.w + jnp.where(spike, params.b, 0.0)
     return State(V=V, w=w, t_last_spike_ms=t_last), {"spike": spike}
 

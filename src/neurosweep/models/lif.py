@@ -24,8 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from neurosweep.integrators import integrate
-from neurosweep.models._fire import fire, refractory
+from neurosweep.models._fire import integrate_and_fire
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 
 #: "Never spiked": far enough in the past that no refractory window is open at t = 0.
@@ -64,11 +63,7 @@ def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
 def step(
     state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
 ) -> tuple[State, dict[str, jax.Array]]:
-    t = inputs["t_ms"]
-    held = refractory(t, state.t_last_spike_ms, params.tau_ref, dt)
-    integrated = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
-    V = jnp.where(held, state.V, integrated.V)
-    spike, V, t_last = fire(V, params.V_th, params.V_reset, t, state.t_last_spike_ms)
+    _, spike, V, t_last = integrate_and_fire(state, params, inputs, dt, method, derivatives)
     return State(V=V, t_last_spike_ms=t_last), {"spike": spike}
 
 
