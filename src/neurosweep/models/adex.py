@@ -57,8 +57,8 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
 
 
 def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
-    """Start at ``initial["V"]`` (default V_rest) and ``initial["w"]`` (default 0)."""
-    V = jnp.asarray(initial.get("V", params.V_rest), dtype=params.tau.dtype)
+    """Start at ``initial["V"]`` (default V_reset, as the textbook's patterns) and ``initial["w"]`` (default 0)."""
+    V = jnp.asarray(initial.get("V", params.V_reset), dtype=params.tau.dtype)
     w = jnp.asarray(initial.get("w", 0.0), dtype=V.dtype)
     return State(V=V, w=w, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
 
