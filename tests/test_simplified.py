@@ -68,3 +68,54 @@ def test_fhn_unstable_node_at_I08():
     assert converged
     assert state["V"] == pytest.approx(-0.27292, abs=1e-4) and state["w"] == pytest.approx(0.53385, abs=1e-4)
     assert label == "unstable node"
+
+
+def _branch(model: str, I: dict, guesses: dict, **extra) -> "xr.Dataset":
+    from helpers import simulate
+
+    config = {"kind": "fixed_points", "model": model, "sweep": {"grid": {"I": I}}, "guesses": guesses, **extra}
+    data = simulate(config)
+    return data.swap_dims(point="I")
+
+
+def test_izhikevich_saddle_node_is_located_at_I4():
+    """T11: fixed points exist below I = 4 and annihilate there (V = -60), within the grid."""
+    from neurosweep.dynamics.bifurcation import saddle_nodes
+
+    data = _branch("izhikevich", {"start": 3.0, "stop": 5.0, "num": 41}, {"V": [-70, -60, -50], "u": [-14, -12, -10]})
+    found = saddle_nodes(data, "I")
+    assert found.sizes["bifurcation"] == 1
+    assert abs(float(found["location"][0]) - 4.0) <= float(found["resolution"][0])
+    assert data["n_fixed_points"].sel(I=3.7).item() == 2 and data["n_fixed_points"].sel(I=4.5).item() == 0
+
+
+def test_qif_and_expif_rheobases_are_the_saddle_nodes():
+    """T8, T10: the closed-form rheobases 3.9375 (QIF) and V_T - V_rest - delta_T = 4 (ExpIF)."""
+    from neurosweep.dynamics.bifurcation import saddle_nodes
+
+    qif = _branch("qif", {"start": 3.0, "stop": 5.0, "num": 81}, {"V": [-70, -60, -55, -50, -40]})
+    found = saddle_nodes(qif, "I")
+    assert abs(float(found["location"][0]) - 3.9375) <= float(found["resolution"][0])
+    expif = {"V_rest": -65.0, "V_T": -60.0, "delta_T": 1.0, "a": 0.0, "b": 0.0}
+    exp = _branch("adex", {"start": 3.0, "stop": 5.0, "num": 81}, {"V": [-66, -62, -60, -58, -55], "w": [0.0]}, params=expif)
+    found = saddle_nodes(exp, "I")
+    assert abs(float(found["location"][0]) - 4.0) <= float(found["resolution"][0])
+
+
+def test_fhn_hopf_point_matches_the_trace_condition():
+    """Hopf where trace J = 1 - V^2 - b/tau = 0: V = -sqrt(0.936), I = (V + a)/b - V + V^3/3."""
+    from neurosweep.dynamics.bifurcation import hopf_points
+
+    V = -np.sqrt(1 - 0.8 / 12.5)
+    expected = (V + 0.7) / 0.8 - V + V**3 / 3
+    data = _branch("fhn", {"start": 0.0, "stop": 1.0, "num": 101}, {"V": [-2, 0, 2], "w": [-1, 1]})
+    assert np.all(data["n_fixed_points"].values == 1)  # a single branch
+    found = hopf_points(data, "I")
+    assert found.sizes["bifurcation"] == 1
+    assert float(found["location"][0]) == pytest.approx(expected, abs=1e-3)
+
+
+def test_a_model_with_no_fixed_point_reports_none():
+    data = _branch("qif", [10.0], {"V": [-80, -60, -40]})
+    assert int(data["n_fixed_points"].item()) == 0
+    assert np.isnan(data["V"].values).all()

@@ -110,6 +110,7 @@ class Experiment:
     chunk_size: int
     function: str | None
     function_grid: np.ndarray | None
+    guesses: Mapping[str, np.ndarray]
     config: Mapping[str, Any]
 
     @property
@@ -225,7 +226,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     known = {
         "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
         "params", "protocol", "init", "sweep", "seeds", "record", "chunk_size",
-        "function", "grid", "inputs",
+        "function", "grid", "inputs", "guesses",
     }  # fmt: skip
     for field in raw:
         if field not in known:
@@ -293,6 +294,13 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         for field in inputs:
             if field not in model.inputs:
                 _fail(f"{key}.inputs.{field}", f"{model.name} takes inputs {list(model.inputs)}")
+    guesses = {}
+    for variable, values in raw.get("guesses", {}).items():
+        if kind != "fixed_points":
+            _fail(f"{key}.guesses", "only experiments of kind fixed_points take initial guesses")
+        if variable not in model.continuous_names:
+            _fail(f"{key}.guesses.{variable}", f"{model.name} has continuous variables {list(model.continuous_names)}")
+        guesses[variable] = sweep_values(values, f"{key}.guesses.{variable}")
 
     sweep = raw.get("sweep", {})
     for mode in sweep:
@@ -349,6 +357,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         chunk_size=chunk_size,
         function=function,
         function_grid=function_grid,
+        guesses=guesses,
         config=dict(raw),
     )
     # A chunk never holds more than the sweep: padding a 1-point run to 64 would waste 63 runs.

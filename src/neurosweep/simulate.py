@@ -296,9 +296,24 @@ def _function_dataset(experiment: Experiment) -> xr.Dataset:
     return xr.Dataset(data_vars, coords={grid: (grid, experiment.function_grid, {"units": function.grid_units, "long_name": grid})})
 
 
+def _distinct(states: np.ndarray, converged: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
+    """Indices of the converged fixed points that differ from every earlier one (sorted by V)."""
+    kept: list[int] = []
+    for index in np.flatnonzero(converged)[np.argsort(states[converged, 0], kind="stable")]:
+        scale = 1.0 + np.abs(states[index])
+        if all(np.any(np.abs(states[index] - states[j]) > tolerance * scale) for j in kept):
+            kept.append(int(index))
+    return np.asarray(kept, dtype=int)
+
+
 def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dataset:
-    """Newton from the configured initial state at every point (float64 by default)."""
+    """Newton from the configured initial state, or from every point of a grid of guesses.
+
+    Without ``guesses``, one fixed point per sweep point (dims ``point``); with them, every
+    distinct converged fixed point (dims ``point, fixed_point``, NaN-padded, ``n_fixed_points``).
+    """
     model = experiment.model
+    names = model.continuous_names
     dtype = np.dtype(experiment.precision)
     params = batch_params(model, experiment.params, frame, dtype)
     inputs = {
@@ -308,23 +323,51 @@ def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Data
     initial = sample_initial(experiment.initial, frame["seed"].to_numpy(), dtype)
 
     def solve(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
-        return find_fixed_point(model.derivatives, model.init_state(p, start), p, x, variables=model.continuous_names)
+        return find_fixed_point(model.derivatives, model.init_state(p, start), p, x, variables=names)
 
-    found = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve))(params, inputs, initial))
+    if experiment.guesses:
+        grid = np.meshgrid(*experiment.guesses.values(), indexing="ij")
+        guesses = {name: jnp.asarray(values.ravel(), dtype) for name, values in zip(experiment.guesses, grid)}
+
+        def solve_all(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
+            return jax.vmap(lambda g: solve(p, x, {**start, **g}))(guesses)
+
+        found = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve_all))(params, inputs, initial))
+        states = np.stack([getattr(found["state"], name) for name in names], axis=-1)  # point, guess, var
+        chosen = [_distinct(states[i], found["converged"][i]) for i in range(len(frame))]
+        width = max([len(c) for c in chosen] + [1])
+
+        def gather(values: np.ndarray, fill: Any) -> np.ndarray:
+            out = np.full((len(frame), width) + values.shape[2:], fill, dtype=np.result_type(values, type(fill)))
+            for i, indices in enumerate(chosen):
+                out[i, : len(indices)] = values[i, indices]
+            return out
+
+        found = {key: gather(value, np.nan if key != "stability" else 0) for key, value in
+                 [("eigenvalues", found["eigenvalues"]), ("residual", found["residual"]), ("stability", found["stability"])]
+                 + [(name, getattr(found["state"], name)) for name in names]}  # fmt: skip
+        dims: tuple[str, ...] = ("point", "fixed_point")
+        extra = {"n_fixed_points": ("point", np.array([len(c) for c in chosen]), {"long_name": "number of distinct fixed points"})}
+    else:
+        raw = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve))(params, inputs, initial))
+        found = {"eigenvalues": raw["eigenvalues"], "residual": raw["residual"], "stability": raw["stability"]}
+        found.update({name: getattr(raw["state"], name) for name in names})
+        dims, extra = ("point",), {}
     data_vars = {
-        name: ("point", getattr(found["state"], name), {"units": model.variables[name].units, "long_name": f"fixed point: {model.variables[name].long_name}"})
-        for name in model.continuous_names
+        name: (dims, found[name], {"units": model.variables[name].units, "long_name": f"fixed point: {model.variables[name].long_name}"})
+        for name in names
     }
     eigenvalues = found["eigenvalues"]
-    data_vars["eigenvalue_real"] = (("point", "eigen"), eigenvalues.real, {"units": "1/ms", "long_name": "Jacobian eigenvalue, real part"})
-    data_vars["eigenvalue_imag"] = (("point", "eigen"), eigenvalues.imag, {"units": "1/ms", "long_name": "Jacobian eigenvalue, imaginary part"})
-    data_vars["residual"] = ("point", found["residual"], {"units": "1/ms", "long_name": "max |dx/dt| at the fixed point"})
-    data_vars["stability"] = ("point", found["stability"].astype(np.int8), {
+    data_vars["eigenvalue_real"] = ((*dims, "eigen"), eigenvalues.real, {"units": "1/ms", "long_name": "Jacobian eigenvalue, real part"})
+    data_vars["eigenvalue_imag"] = ((*dims, "eigen"), eigenvalues.imag, {"units": "1/ms", "long_name": "Jacobian eigenvalue, imaginary part"})
+    data_vars["residual"] = (dims, found["residual"], {"units": "1/ms", "long_name": "max |dx/dt| at the fixed point"})
+    data_vars["stability"] = (dims, found["stability"].astype(np.int8), {
         "long_name": "fixed-point type",
         "flag_values": list(range(len(STABILITY_LABELS))),
         "flag_meanings": " ".join(label.replace(" ", "_") for label in STABILITY_LABELS),
     })
-    data_vars["stable"] = ("point", np.isin(found["stability"], (1, 2)), {"long_name": "linearly stable"})
+    data_vars["stable"] = (dims, np.isin(found["stability"], (1, 2)), {"long_name": "linearly stable"})
+    data_vars.update(extra)
     return xr.Dataset(data_vars, coords=_point_coords(frame, experiment))
 
 

@@ -118,16 +118,14 @@ def provenance(experiment: Any) -> dict[str, Any]:
 def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] = ()) -> xr.Dataset:
     """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis.
 
-    The spike dimension is padded with NaN to the longest chunk's (chunks trim it to their own
-    most active point).
+    Ragged dims (``spike``, ``fixed_point``) are padded to the widest chunk's (each chunk trims
+    them to its own widest point).
     """
     parts = [open_dataset(p).load() for p in paths]
-    if "spike" in parts[0].dims:
-        width = max(part.sizes["spike"] for part in parts)
-        parts = [
-            part.pad(spike=(0, width - part.sizes["spike"])) if part.sizes["spike"] < width else part
-            for part in parts
-        ]
+    for dim in ("spike", "fixed_point"):  # ragged dims, NaN-padded per chunk to its own widest point
+        if dim in parts[0].dims:
+            width = max(part.sizes[dim] for part in parts)
+            parts = [part.pad({dim: (0, width - part.sizes[dim])}) if part.sizes[dim] < width else part for part in parts]
     dataset = xr.concat(parts, dim="point", join="exact", data_vars="minimal", coords="minimal", compat="override")
     dataset = dataset.sortby("point")
     dataset.attrs = dict(parts[0].attrs)
