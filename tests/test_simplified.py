@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import xarray as xr
 
 from neurosweep.dynamics import STABILITY_LABELS, find_fixed_point
 from neurosweep.models import get_model
@@ -70,7 +71,7 @@ def test_fhn_unstable_node_at_I08():
     assert label == "unstable node"
 
 
-def _branch(model: str, I: dict, guesses: dict, **extra) -> "xr.Dataset":
+def _branch(model: str, I: dict, guesses: dict, **extra) -> xr.Dataset:
     from helpers import simulate
 
     config = {"kind": "fixed_points", "model": model, "sweep": {"grid": {"I": I}}, "guesses": guesses, **extra}
