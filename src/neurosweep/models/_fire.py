@@ -9,6 +9,29 @@ import jax
 import jax.numpy as jnp
 
 from neurosweep.integrators import integrate
+from neurosweep.models.base import pytree_dataclass
+
+#: "Never spiked": far enough in the past that no refractory window is open at t = 0.
+NEVER_MS = -1.0e7
+
+
+@pytree_dataclass
+class VoltageState:
+    """The state of a one-variable integrate-and-fire neuron."""
+
+    V: jax.Array
+    t_last_spike_ms: jax.Array
+
+
+def voltage_state(V: Any, dtype: Any) -> VoltageState:
+    """A neuron at ``V`` that has never spiked."""
+    V = jnp.asarray(V, dtype=dtype)
+    return VoltageState(V=V, t_last_spike_ms=jnp.full_like(V, NEVER_MS))
+
+
+def voltage_rate(dV: jax.Array) -> VoltageState:
+    """The time derivative of a :class:`VoltageState` whose V changes at ``dV`` (the spike time does not)."""
+    return VoltageState(V=dV, t_last_spike_ms=jnp.zeros_like(dV))
 
 
 def refractory(t_ms: jax.Array, t_last_spike_ms: jax.Array, tau_ref: jax.Array, dt: float) -> jax.Array:

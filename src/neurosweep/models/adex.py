@@ -19,11 +19,8 @@ from collections.abc import Mapping
 import jax
 import jax.numpy as jnp
 
-from neurosweep.models._fire import integrate_and_fire
+from neurosweep.models._fire import NEVER_MS, integrate_and_fire
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
-
-_NEVER_MS = -1.0e7
-
 
 @pytree_dataclass
 class Params:
@@ -60,7 +57,7 @@ def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
     """Start at ``initial["V"]`` (default V_reset, as the textbook's patterns) and ``initial["w"]`` (default 0)."""
     V = jnp.asarray(initial.get("V", params.V_reset), dtype=params.tau.dtype)
     w = jnp.asarray(initial.get("w", 0.0), dtype=V.dtype)
-    return State(V=V, w=w, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
+    return State(V=V, w=w, t_last_spike_ms=jnp.full_like(V, NEVER_MS))
 
 
 def step(

@@ -21,15 +21,10 @@ import dataclasses
 from collections.abc import Mapping
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-from neurosweep.models._fire import integrate_and_fire
+from neurosweep.models._fire import VoltageState, integrate_and_fire, voltage_rate, voltage_state
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
-
-#: "Never spiked": far enough in the past that no refractory window is open at t = 0.
-_NEVER_MS = -1.0e7
-
 
 @pytree_dataclass
 class Params:
@@ -43,21 +38,17 @@ class Params:
     tau_ref: float = param(0.0, "ms", "absolute refractory period")
 
 
-@pytree_dataclass
-class State:
-    V: jax.Array
-    t_last_spike_ms: jax.Array
+State = VoltageState
 
 
 def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
     dV = (-(state.V - params.V_rest) + params.R * inputs["I"]) / params.tau
-    return State(V=dV, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
+    return voltage_rate(dV)
 
 
 def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
     """Start at ``initial["V"]`` (default V_rest), never having spiked."""
-    V = jnp.asarray(initial.get("V", params.V_rest), dtype=params.tau.dtype)
-    return State(V=V, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
+    return voltage_state(initial.get("V", params.V_rest), params.tau.dtype)
 
 
 def step(

@@ -13,13 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import jax
-import jax.numpy as jnp
 
-from neurosweep.models._fire import integrate_and_fire
+from neurosweep.models._fire import VoltageState, integrate_and_fire, voltage_rate, voltage_state
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
-
-_NEVER_MS = -1.0e7
-
 
 @pytree_dataclass
 class Params:
@@ -33,20 +29,16 @@ class Params:
     tau_ref: float = param(5.0, "ms", "absolute refractory period")
 
 
-@pytree_dataclass
-class State:
-    V: jax.Array
-    t_last_spike_ms: jax.Array
+State = VoltageState
 
 
 def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
     dV = (params.a0 * (state.V - params.V_rest) * (state.V - params.V_c) + params.R * inputs["I"]) / params.tau
-    return State(V=dV, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
+    return voltage_rate(dV)
 
 
 def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
-    V = jnp.asarray(initial.get("V", params.V_rest), dtype=params.tau.dtype)
-    return State(V=V, t_last_spike_ms=jnp.full_like(V, _NEVER_MS))
+    return voltage_state(initial.get("V", params.V_rest), params.tau.dtype)
 
 
 def step(
