@@ -120,3 +120,24 @@ def test_a_model_with_no_fixed_point_reports_none():
     data = _branch("qif", [10.0], {"V": [-80, -60, -40]})
     assert int(data["n_fixed_points"].item()) == 0
     assert np.isnan(data["V"].values).all()
+
+
+def test_vector_field_zero_contours_cross_at_the_fixed_point():
+    """The FHN nullclines (zero sets of dV/dt, dw/dt) meet at T15's fixed point (-0.27292, 0.53385)."""
+    from helpers import simulate
+
+    plane = simulate({"kind": "vector_field", "model": "fhn", "inputs": {"I": 0.8},
+                      "plane": {"V": {"start": -0.4, "stop": -0.1, "num": 301}, "w": {"start": 0.4, "stop": 0.7, "num": 301}}})  # fmt: skip
+    # Both rates change sign over the grid cell (0.001 wide) that holds the fixed point.
+    cell = plane.sel(V=slice(-0.274, -0.272), w=slice(0.533, 0.535))
+    for rate in ("dV_dt", "dw_dt"):
+        assert float(cell[rate].min()) < 0 < float(cell[rate].max())
+
+
+def test_phase_plane_needs_a_grid_point_per_variable():
+    from neurosweep.experiments import ConfigError, parse_experiment
+
+    with pytest.raises(ConfigError, match=r"experiments\.x\.plane\.V: the sweep is empty"):
+        parse_experiment("x", {"kind": "vector_field", "model": "fhn", "plane": {"V": {"start": 1, "stop": 0, "step": 0.1}, "w": [0.0]}})
+    with pytest.raises(ConfigError, match=r"experiments\.x\.plane: give a grid for each of \['V', 'w'\]; got \['V', 'u'\]"):
+        parse_experiment("x", {"kind": "vector_field", "model": "fhn", "plane": {"V": [0.0], "u": [0.0]}})

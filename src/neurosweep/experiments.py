@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
-KINDS = ("simulation", "function", "fixed_points")
+KINDS = ("simulation", "function", "fixed_points", "vector_field")
 PRECISIONS = ("float32", "float64")
 DEVICES = ("auto", "cpu", "gpu")
 DEFAULT_CHUNK_SIZE = 64
@@ -111,6 +111,7 @@ class Experiment:
     function: str | None
     function_grid: np.ndarray | None
     guesses: Mapping[str, np.ndarray]
+    plane: Mapping[str, np.ndarray]
     config: Mapping[str, Any]
 
     @property
@@ -226,7 +227,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     known = {
         "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
         "params", "protocol", "init", "sweep", "seeds", "record", "chunk_size",
-        "function", "grid", "inputs", "guesses",
+        "function", "grid", "inputs", "guesses", "plane",
     }  # fmt: skip
     for field in raw:
         if field not in known:
@@ -289,11 +290,21 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if "grid" not in raw:
             _fail(f"{key}.grid", "missing; the values to evaluate the function at")
         function_grid = sweep_values(raw["grid"], f"{key}.grid")
-    else:  # fixed_points
+    else:  # fixed_points, vector_field
         inputs = {field: float(v) for field, v in raw.get("inputs", {}).items()}
         for field in inputs:
             if field not in model.inputs:
                 _fail(f"{key}.inputs.{field}", f"{model.name} takes inputs {list(model.inputs)}")
+    plane = {}
+    if kind == "vector_field":
+        raw_plane = raw.get("plane", {})
+        if set(raw_plane) != set(model.continuous_names):
+            _fail(f"{key}.plane", f"give a grid for each of {list(model.continuous_names)}; got {sorted(raw_plane)}")
+        plane = {name: sweep_values(raw_plane[name], f"{key}.plane.{name}") for name in model.continuous_names}
+        if raw.get("sweep"):
+            _fail(f"{key}.sweep", "a vector_field experiment is one plane; make one experiment per parameter set")
+    elif "plane" in raw:
+        _fail(f"{key}.plane", "only experiments of kind vector_field take a plane")
     guesses = {}
     for variable, values in raw.get("guesses", {}).items():
         if kind != "fixed_points":
@@ -315,7 +326,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     sweepable = set(model.param_names)
     if kind == "simulation":
         sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
-    if kind == "fixed_points":
+    if kind in ("fixed_points", "vector_field"):
         sweepable |= set(model.inputs)
     for axis in [*grid_axes, *zip_axes]:
         if axis in grid_axes and axis in zip_axes:
@@ -358,6 +369,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         function=function,
         function_grid=function_grid,
         guesses=guesses,
+        plane=plane,
         config=dict(raw),
     )
     # A chunk never holds more than the sweep: padding a 1-point run to 64 would waste 63 runs.

@@ -55,11 +55,12 @@ def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cac
 
 def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os.PathLike) -> None:
     """Concatenate the chunk stores of one experiment into its dataset."""
-    from neurosweep.store import collect_chunks, write_dataset
+    from neurosweep.store import collect_chunks, open_dataset, write_dataset
 
     experiment = experiment_from_json(spec)
-    grid = experiment.sweep_axes if experiment.is_grid and experiment.kind != "function" else ()
-    dataset = collect_chunks(inputs, grid) if experiment.kind != "function" else xr.open_zarr(inputs[0], zarr_format=3, consolidated=False).load()
+    single = experiment.kind in ("function", "vector_field")  # one store, nothing to concatenate
+    grid = experiment.sweep_axes if experiment.is_grid and not single else ()
+    dataset = open_dataset(inputs[0]).load() if single else collect_chunks(inputs, grid)
     dataset.attrs.pop("chunk", None)
     write_dataset(dataset, output)
     if "diverged" in dataset and bool(dataset["diverged"].any()):

@@ -371,10 +371,31 @@ def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Data
     return xr.Dataset(data_vars, coords=_point_coords(frame, experiment))
 
 
+def _vector_field_dataset(experiment: Experiment) -> xr.Dataset:
+    """The model's vector field on a grid of its continuous variables (nullclines are its zero contours)."""
+    model = experiment.model
+    dtype = np.dtype(experiment.precision)
+    values = {**dataclasses.asdict(model.Params()), **experiment.params}
+    params = model.Params(**{k: jnp.asarray(v, dtype) for k, v in values.items()})
+    names = list(experiment.plane)
+    mesh = np.meshgrid(*experiment.plane.values(), indexing="ij")
+    state = model.init_state(params, {name: jnp.asarray(grid, dtype) for name, grid in zip(names, mesh)})
+    inputs = {name: jnp.asarray(experiment.inputs.get(name, 0.0), dtype) for name in model.inputs}
+    rates = model.derivatives(state, params, inputs)
+    data_vars = {
+        f"d{name}_dt": (tuple(names), np.asarray(getattr(rates, name)), {"units": f"{model.variables[name].units}/ms", "long_name": f"rate of change of {name}"})
+        for name in names
+    }
+    coords = {name: (name, grid, {"units": model.variables[name].units, "long_name": model.variables[name].long_name}) for name, grid in experiment.plane.items()}
+    return xr.Dataset(data_vars, coords=coords, attrs={f"input_{k}": v for k, v in experiment.inputs.items()})
+
+
 def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
     """Simulate (or evaluate) one chunk of an experiment; returns a Dataset over ``point``."""
     if experiment.kind == "function":
         return _function_dataset(experiment)
+    if experiment.kind == "vector_field":
+        return _vector_field_dataset(experiment)
     frame = experiment.chunk(chunk_index)
     if experiment.kind == "fixed_points":
         return _fixed_point_dataset(experiment, frame)

@@ -18,7 +18,7 @@ def label(array: xr.DataArray, name: str | None = None) -> str:
 
 def points(dataset: xr.Dataset) -> xr.Dataset:
     """Flatten every sweep dim into ``point`` and drop diverged points (never plotted)."""
-    dims = [d for d in dataset.dims if d not in ("time", "spike", "interval", "eigen", "point")]
+    dims = [d for d in dataset.dims if d not in ("time", "spike", "interval", "eigen", "fixed_point", "point")]
     if dims:
         dataset = dataset.stack(point=dims)
     elif "point" not in dataset.dims:

@@ -82,3 +82,66 @@ def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure
     left.set(ylabel="V (mV)", title="input threshold (rheobase 3.9375)")
     right.set_title("effect of a0 at I = 5")
     return fig
+
+
+STABILITY_STYLE = {1: ("stable node", "tab:blue"), 2: ("stable focus", "tab:cyan"), 3: ("unstable node", "tab:red"),
+                   4: ("unstable focus", "tab:orange"), 5: ("saddle", "tab:purple"), 6: ("centre", "tab:gray")}  # fmt: skip
+
+
+def phase_plane(ax: Axes, plane: xr.Dataset, fixed: xr.Dataset | None = None, trajectory: xr.Dataset | None = None) -> None:
+    """Vector field (streamlines), nullclines (zero contours of each rate), fixed points, a trajectory."""
+    x_name, y_name = list(plane.dims)[:2]
+    x, y = plane[x_name].values, plane[y_name].values
+    dx, dy = plane[f"d{x_name}_dt"].values.T, plane[f"d{y_name}_dt"].values.T
+    ax.streamplot(x, y, dx, dy, color="0.75", density=1.0, linewidth=0.6, arrowsize=0.8)
+    ax.contour(x, y, dx, levels=[0.0], colors="tab:blue", linewidths=1.5)
+    ax.contour(x, y, dy, levels=[0.0], colors="tab:orange", linewidths=1.5)
+    ax.plot([], [], color="tab:blue", label=f"{x_name} nullcline")
+    ax.plot([], [], color="tab:orange", label=f"{y_name} nullcline")
+    if trajectory is not None:
+        row = points(trajectory).isel(point=0)
+        ax.plot(row[x_name], row[y_name], color="k", lw=1, label="trajectory")
+    if fixed is not None:
+        flat = points(fixed).isel(point=0)
+        for k in range(int(flat["n_fixed_points"])):
+            code = int(flat["stability"][k])
+            label, color = STABILITY_STYLE.get(code, ("?", "k"))
+            ax.plot(float(flat[x_name][k]), float(flat[y_name][k]), "o", ms=8, color=color, mec="k", label=f"{label} ({float(flat[x_name][k]):.5f}, {float(flat[y_name][k]):.5f})")
+    ax.set(xlabel=x_name, ylabel=y_name, xlim=(x.min(), x.max()), ylim=(y.min(), y.max()))
+    ax.legend(loc="upper left", fontsize=7)
+
+
+def branch(ax: Axes, fixed: xr.Dataset, axis: str, variable: str) -> None:
+    """Fixed-point branches against a swept parameter, coloured by stability."""
+    values = fixed[axis].values
+    states = fixed[variable].transpose(axis, "fixed_point").values
+    codes = fixed["stability"].transpose(axis, "fixed_point").values
+    for code, (label, color) in STABILITY_STYLE.items():
+        mask = codes == code
+        if mask.any():
+            ax.plot(np.broadcast_to(values[:, None], states.shape)[mask], states[mask], ".", ms=3, color=color, label=label)
+    ax.set(xlabel=axis, ylabel=f"{variable}*")
+    ax.legend(fontsize=7)
+
+
+@register("fhn_phase_plane_bifurcation")
+def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory: xr.Dataset, fixed_branch: xr.Dataset, surface: xr.Dataset) -> Figure:
+    """FitzHugh-Nagumo: (a) phase plane at I = 0.8 with nullclines, the unstable node and a trajectory onto the limit cycle; (b) the fixed-point branch over I with its Hopf point; (c) the codimension-2 fixed-point surface V*(a, I) with the stability boundary."""
+    from neurosweep.dynamics.bifurcation import hopf_points
+
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5))
+    phase_plane(axes[0], plane, fixed, trajectory)
+    axes[0].set_title("(a) phase plane, I = 0.8")
+    branch(axes[1], fixed_branch, "I", "V")
+    for location in hopf_points(fixed_branch, "I")["location"].values:
+        axes[1].axvline(location, color="k", ls=":", lw=1)
+        axes[1].text(location, axes[1].get_ylim()[1], f" Hopf I = {location:.4f}", va="top", fontsize=8)
+    axes[1].set_title("(b) fixed points over I")
+    first = surface.isel(fixed_point=0)
+    mesh = axes[2].pcolormesh(surface["I"], surface["a"], first["V"].transpose("a", "I"), cmap="viridis", shading="auto")
+    fig.colorbar(mesh, ax=axes[2], label="V*")
+    stable = first["stable"].transpose("a", "I").astype(float)
+    axes[2].contour(surface["I"], surface["a"], stable, levels=[0.5], colors="w", linewidths=1.5)
+    axes[2].set(xlabel="I", ylabel="a", title="(c) V*(a, I); white: stability boundary (stable at low I)")
+    fig.tight_layout()
+    return fig
