@@ -100,7 +100,13 @@ def phase_plane(ax: Axes, plane: xr.Dataset, fixed: xr.Dataset | None = None, tr
     ax.plot([], [], color="tab:orange", label=f"{y_name} nullcline")
     if trajectory is not None:
         row = points(trajectory).isel(point=0)
-        ax.plot(row[x_name], row[y_name], color="k", lw=1, label="trajectory")
+        xs, ys = row[x_name].values.copy(), row[y_name].values.copy()
+        # Split the trajectory at resets: no line through the jump from threshold to reset.
+        times = row["time"].values
+        spikes = row["spike_times"].values[np.isfinite(row["spike_times"].values)]
+        after_reset = np.unique(np.searchsorted(times, spikes))
+        xs[after_reset[after_reset < xs.size]] = np.nan
+        ax.plot(xs, ys, color="k", lw=1, label="trajectory (split at resets)")
     if fixed is not None:
         flat = points(fixed).isel(point=0)
         for k in range(int(flat["n_fixed_points"])):
@@ -143,5 +149,26 @@ def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory
     stable = first["stable"].transpose("a", "I").astype(float)
     axes[2].contour(surface["I"], surface["a"], stable, levels=[0.5], colors="w", linewidths=1.5)
     axes[2].set(xlabel="I", ylabel="a", title="(c) V*(a, I); white: stability boundary (stable at low I)")
+    fig.tight_layout()
+    return fig
+
+
+@register("izh_bifurcation_phase_plane")
+def izh_bifurcation_phase_plane(
+    fixed_branch: xr.Dataset, fixed: xr.Dataset, plane_low: xr.Dataset, plane_high: xr.Dataset, trajectories: xr.Dataset
+) -> Figure:
+    """Izhikevich: fixed points V*(I) and u*(I) meeting in a saddle-node at I = 4 (V = -60), and the (V, u) phase planes at I = 3.7 and 3.9 (c = -68) with nullclines, fixed points and a 400-ms trajectory."""
+    from neurosweep.dynamics.bifurcation import saddle_nodes
+
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
+    for ax, variable in zip(axes[:2], ("V", "u")):
+        branch(ax, fixed_branch, "I", variable)
+        for location, resolution in zip(*(saddle_nodes(fixed_branch, "I")[k].values for k in ("location", "resolution"))):
+            ax.axvline(location, color="k", ls=":", lw=1)
+            ax.text(location, ax.get_ylim()[1], f" saddle-node I = {location:.3f} +/- {resolution:.3f}", va="top", ha="right", fontsize=8)
+        ax.set_title(f"{variable}*(I)")
+    for ax, plane, current in ((axes[2], plane_low, 3.7), (axes[3], plane_high, 3.9)):
+        phase_plane(ax, plane, fixed.sel(I=[current]), trajectories.sel(I=[current]))
+        ax.set_title(f"phase plane, I = {current:g}, c = -68")
     fig.tight_layout()
     return fig
