@@ -77,16 +77,13 @@ class RunPlan:
         )
 
 
-#: Steps per block when nothing is recorded: divergence is checked once per block, not per step.
-_CHECK_EVERY_STEPS = 1000
 #: Spikes are kept as bits, one 32-bit word per 32 steps: no buffer to overflow, no scatter.
 _WORD_BITS = 32
 
 
 def _block_steps(plan: RunPlan) -> int:
-    if plan.record_variables:
-        return plan.record_every_steps
-    return next(k for k in range(min(_CHECK_EVERY_STEPS, plan.n_steps), 0, -1) if plan.n_steps % k == 0)
+    """Steps between recordings; the whole run when nothing is recorded (one block)."""
+    return plan.record_every_steps if plan.record_variables else plan.n_steps
 
 
 def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], plan: RunPlan):
@@ -131,21 +128,16 @@ def _run_single(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[s
 
     inner = (model.init_state(params, initial), {v: jnp.zeros((), dtype) for v in recorded_obs})
     if not plan.record_variables:
-        # Nothing to record: one level of loop over 32-step words (simpler program, faster compile).
-        k = plan.n_steps
-        words_per_block = 1
-
+        # Nothing to record: the run is one block, scanned word by word with no outer loop
+        # (simpler program, faster compile), and divergence is checked once per word.
         def top_word(carry: tuple, w: jax.Array) -> tuple:
-            (state, observed), first_bad = carry
-            first = w * _WORD_BITS
-            last = jnp.minimum(first + _WORD_BITS, plan.n_steps)
-            state, observed, bits, _ = jax.lax.fori_loop(first, last, advance, (state, observed, jnp.uint32(0), first))
-            first_bad = jnp.where((first_bad < 0) & ~finite(state), w, first_bad)
-            return ((state, observed), first_bad), bits
+            inner, first_bad = carry
+            (inner, _), bits = word((inner, 0), w)
+            first_bad = jnp.where((first_bad < 0) & ~finite(inner[0]), w, first_bad)
+            return (inner, first_bad), bits
 
-        n_words = -(-plan.n_steps // _WORD_BITS)
         start = (inner, jnp.full((), -1, jnp.int32))
-        (_, first_bad_word), words = jax.lax.scan(top_word, start, jnp.arange(n_words, dtype=jnp.int32))
+        (_, first_bad_word), words = jax.lax.scan(top_word, start, jnp.arange(words_per_block, dtype=jnp.int32))
         bad_step = jnp.where(first_bad_word >= 0, jnp.minimum((first_bad_word + 1) * _WORD_BITS, plan.n_steps) - 1, -1)
         return {"traces": {}, "spike_words": words[None, :], "first_bad_step": bad_step}
     blocks = jnp.arange(plan.n_steps // k, dtype=jnp.int32)
@@ -273,7 +265,7 @@ def _simulation_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Datas
     data_vars["n_spikes"] = ("point", n_spikes, {"units": "1", "long_name": "number of spikes"})
     bad = out["first_bad_step"]
     data_vars["diverged"] = ("point", bad >= 0, {"long_name": "state became NaN or infinite"})
-    data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * experiment.dt_ms, np.nan), {"units": "ms", "long_name": "time by which the state was non-finite (checked once per record interval or 1000 steps)"})
+    data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * experiment.dt_ms, np.nan), {"units": "ms", "long_name": "time by which the state was non-finite (checked once per record interval, or per 32 steps when nothing is recorded)"})
     coords = _point_coords(frame, experiment)
     coords["time"] = ("time", time, {"units": "ms", "long_name": "time"})
     dataset = xr.Dataset(data_vars, coords=coords)
@@ -282,11 +274,17 @@ def _simulation_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Datas
     return dataset
 
 
+def _scalar_params(experiment: Experiment) -> Any:
+    """The experiment's one parameter set (defaults with its fixed values), in its precision."""
+    values = {**dataclasses.asdict(experiment.model.Params()), **experiment.params}
+    return experiment.model.Params(**{k: jnp.asarray(v, experiment.precision) for k, v in values.items()})
+
+
 def _function_dataset(experiment: Experiment) -> xr.Dataset:
     model = experiment.model
     function = model.functions[experiment.function]
     dtype = np.dtype(experiment.precision)
-    params = model.Params(**{k: jnp.asarray(v, dtype) for k, v in {**dataclasses.asdict(model.Params()), **experiment.params}.items()})
+    params = _scalar_params(experiment)
     values = function.fn(params, jnp.asarray(experiment.function_grid, dtype))
     grid = function.grid_name
     data_vars = {
@@ -375,8 +373,7 @@ def _vector_field_dataset(experiment: Experiment) -> xr.Dataset:
     """The model's vector field on a grid of its continuous variables (nullclines are its zero contours)."""
     model = experiment.model
     dtype = np.dtype(experiment.precision)
-    values = {**dataclasses.asdict(model.Params()), **experiment.params}
-    params = model.Params(**{k: jnp.asarray(v, dtype) for k, v in values.items()})
+    params = _scalar_params(experiment)
     names = list(experiment.plane)
     mesh = np.meshgrid(*experiment.plane.values(), indexing="ij")
     state = model.init_state(params, {name: jnp.asarray(grid, dtype) for name, grid in zip(names, mesh)})
