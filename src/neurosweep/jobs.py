@@ -100,12 +100,9 @@ def figure_job(
 
     matplotlib.use("Agg")
     from neurosweep.figures import draw
-    from neurosweep.store import open_dataset
+    from neurosweep.store import open_with_analysis
 
-    data = {
-        name: xr.merge([open_dataset(d).load(), open_dataset(a).load()], compat="override", join="exact")
-        for name, d, a in zip(experiments, datasets, analyses)
-    }
+    data = {name: open_with_analysis(d, a).load() for name, d, a in zip(experiments, datasets, analyses)}
     for name, dataset in data.items():
         if "diverged" in dataset and bool(dataset["diverged"].any()):
             log.warning("%s: %s has %d diverged points; the figure leaves them out", figure_id, name, int(dataset["diverged"].sum()))
@@ -114,8 +111,7 @@ def figure_job(
     for path in outputs:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Deterministic output: no timestamp in the files' metadata.
-        metadata = {"Creator": "neurosweep"} if str(path).endswith(".pdf") else {"Software": "neurosweep"}
-        if str(path).endswith(".pdf"):
-            metadata["CreationDate"] = None
+        pdf = str(path).endswith(".pdf")
+        metadata = {"Creator": "neurosweep", "CreationDate": None} if pdf else {"Software": "neurosweep"}
         figure.savefig(path, dpi=150, metadata=metadata)
     log.info("figure %s -> %s", figure_id, ", ".join(map(str, outputs)))

@@ -26,6 +26,7 @@ __all__ = [
     "provenance",
     "collect_chunks",
     "open_experiment",
+    "open_with_analysis",
     "experiment_dir",
 ]
 
@@ -153,7 +154,11 @@ def open_experiment(name: str, results_dir: str | os.PathLike = "results", analy
     if not path.exists():
         available = sorted(p.parent.name for p in Path(results_dir).glob("*/dataset.zarr"))
         raise FileNotFoundError(f"no results for experiment {name!r} in {results_dir}/; available: {available}")
-    dataset = open_dataset(path)
     if analysis:
-        dataset = xr.merge([dataset, open_dataset(folder / "analysis.zarr")], compat="override", join="exact")
-    return dataset
+        return open_with_analysis(path, folder / "analysis.zarr")
+    return open_dataset(path)
+
+
+def open_with_analysis(dataset_path: str | os.PathLike, analysis_path: str | os.PathLike) -> xr.Dataset:
+    """A collected dataset merged with its analysis (same coordinates, exactly)."""
+    return xr.merge([open_dataset(dataset_path), open_dataset(analysis_path)], compat="override", join="exact")

@@ -43,7 +43,12 @@ def saddle_nodes(fixed_points: xr.Dataset, axis: str) -> xr.Dataset:
 
 
 def hopf_points(fixed_points: xr.Dataset, axis: str) -> xr.Dataset:
-    """Where the leading real part of a complex pair crosses zero along each fixed-point slot."""
+    """Where the leading real part of a complex pair crosses zero along each fixed-point slot.
+
+    A sweep with one fixed point per value (no ``fixed_point`` dim) is one slot.
+    """
+    if "fixed_point" not in fixed_points.dims:
+        fixed_points = fixed_points.expand_dims("fixed_point")
     values = fixed_points[axis].values
     real = fixed_points["eigenvalue_real"].transpose(axis, "fixed_point", "eigen").values
     imag = fixed_points["eigenvalue_imag"].transpose(axis, "fixed_point", "eigen").values

@@ -7,6 +7,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
+from neurosweep.dynamics.bifurcation import hopf_points
 from neurosweep.figures import register
 from neurosweep.figures._common import label, points, provenance_note, select, setting
 
@@ -147,19 +148,6 @@ def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
     return fig
 
 
-def _rest_loses_stability(stability: xr.Dataset) -> float:
-    """The smallest current at which the resting fixed point is unstable (NaN if never)."""
-    flat = points(stability)
-    flat = flat.isel(point=flat["stability"].values > 0)
-    current = flat["I"].values
-    growth = flat["eigenvalue_real"].max("eigen").values
-    crossing = np.flatnonzero((growth[:-1] < 0) & (growth[1:] >= 0))
-    if not crossing.size:
-        return float("nan")
-    k = crossing[0]  # linear interpolation of the eigenvalue's zero crossing between grid points
-    return float(current[k] - growth[k] * (current[k + 1] - current[k]) / (growth[k + 1] - growth[k]))
-
-
 @register("hh_fi_curve")
 def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stability: xr.Dataset) -> Figure:
     """HH f-I curve: rate from rest over a fine 0-20 uA/cm2 sweep, from random V0, and along slow ramps up and down, with rest's linear stability; the bistable window is where both branches exist."""
@@ -179,18 +167,18 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
         jump = float(np.nanmin(current[rising]))
         ax.annotate(f"ramp up jumps at {jump:.2f}\n(slow passage past the Hopf point)", (jump, float(np.nanmin(rate[rising]))), xytext=(20, -40), textcoords="offset points", fontsize=8, arrowprops={"arrowstyle": "->", "lw": 0.7})
     firing_low = np.nanmin(current[falling]) if falling.any() else np.nan
-    hopf = _rest_loses_stability(stability)
+    rest = stability.where(stability["stability"] > 0, drop=True)  # where Newton converged
+    hopf_locations = hopf_points(rest, "I")["location"].values
+    hopf = float(hopf_locations[0]) if hopf_locations.size else float("nan")
     if np.isfinite(firing_low) and np.isfinite(hopf) and firing_low < hopf:
         ax.axvspan(firing_low, hopf, color="0.85", zorder=0)
         ax.text((firing_low + hopf) / 2, ax.get_ylim()[1] * 0.05, "bistable:\nrest + firing", ha="center", fontsize=8)
     ax.set(ylabel="firing rate (Hz)", title="HH f-I curve (exp_euler, dt = 0.1 ms)")
     ax.legend(loc="upper left", fontsize=8)
-    stab = points(stability)
-    stab = stab.isel(point=stab["stability"].values > 0)  # Newton converged
-    max_real = stab["eigenvalue_real"].max("eigen")
-    ax_eig.plot(stab["I"], max_real, color="k")
+    max_real = rest["eigenvalue_real"].max("eigen")
+    ax_eig.plot(rest["I"], max_real, color="k")
     ax_eig.axhline(0, color="0.6", lw=0.8)
-    ax_eig.fill_between(stab["I"], max_real, 0, where=max_real.values > 0, color="tab:red", alpha=0.3, label="rest unstable")
+    ax_eig.fill_between(rest["I"], max_real, 0, where=max_real.values > 0, color="tab:red", alpha=0.3, label="rest unstable")
     if np.isfinite(hopf):
         ax_eig.axvline(hopf, color="tab:red", ls=":", lw=1)
         ax_eig.text(hopf, ax_eig.get_ylim()[1] * 0.8, f" rest loses stability (Hopf) at I = {hopf:.2f}", fontsize=8, color="tab:red")

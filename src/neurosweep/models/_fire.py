@@ -9,10 +9,12 @@ import jax
 import jax.numpy as jnp
 
 from neurosweep.integrators import integrate
-from neurosweep.models.base import pytree_dataclass
+from neurosweep.models.base import Variable, pytree_dataclass
 
 #: "Never spiked": far enough in the past that no refractory window is open at t = 0.
 NEVER_MS = -1.0e7
+#: The recordable last-spike time of every integrate-and-fire state.
+LAST_SPIKE = Variable("ms", "time of the last spike")
 
 
 @pytree_dataclass

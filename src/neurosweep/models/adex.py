@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import jax
 import jax.numpy as jnp
 
-from neurosweep.models._fire import NEVER_MS, integrate_and_fire
+from neurosweep.models._fire import LAST_SPIKE, NEVER_MS, integrate_and_fire
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 
 @pytree_dataclass
@@ -79,9 +79,8 @@ MODEL = ModelSpec(
     variables={
         "V": Variable("mV", "membrane potential"),
         "w": Variable("1", "adaptation variable"),
-        "t_last_spike_ms": Variable("ms", "time of the last spike"),
+        "t_last_spike_ms": LAST_SPIKE,
     },
     inputs={"I": "1"},
-    methods=("exp_euler", "rk4", "euler"),
     continuous=("V", "w"),
 )

@@ -77,7 +77,8 @@ class ModelSpec:
     inputs:
         Input names the model accepts (e.g. ``("I", "V_clamp")``) with their units.
     methods:
-        Integrators the model supports; the first is the default (the course's).
+        Integrators the model supports; the first is the default (the course's). Every model
+        written as ``derivatives`` + ``integrate`` supports all three.
     functions:
         Named analytic functions ``f(params, grid) -> dict[name, array]`` evaluated over a grid
         (e.g. HH gate kinetics), with the grid variable's name, units and outputs' metadata.
@@ -94,8 +95,8 @@ class ModelSpec:
     step: Callable[..., Any]
     variables: Mapping[str, Variable]
     inputs: Mapping[str, str]
-    methods: tuple[str, ...]
     description: str = ""
+    methods: tuple[str, ...] = ("exp_euler", "rk4", "euler")
     functions: Mapping[str, "ModelFunction"] = dataclasses.field(default_factory=_no_functions)
     continuous: tuple[str, ...] | None = None
 

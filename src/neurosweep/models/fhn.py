@@ -61,5 +61,4 @@ MODEL = ModelSpec(
     step=step,
     variables={"V": Variable("1", "membrane variable"), "w": Variable("1", "recovery variable")},
     inputs={"I": "1"},
-    methods=("exp_euler", "rk4", "euler"),
 )

@@ -208,7 +208,6 @@ MODEL = ModelSpec(
         "I_ion": Variable("uA/cm2", "total ionic current (outward positive)"),
     },
     inputs={"I": "uA/cm2", "V_clamp": "mV"},
-    methods=("exp_euler", "rk4", "euler"),
     functions={
         "gate_kinetics": ModelFunction(
             fn=gate_kinetics, grid_name="V", grid_units="mV", outputs=_gate_outputs()

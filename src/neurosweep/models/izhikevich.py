@@ -65,5 +65,4 @@ MODEL = ModelSpec(
     step=step,
     variables={"V": Variable("mV", "membrane potential"), "u": Variable("mV/ms", "recovery variable")},
     inputs={"I": "mV/ms"},
-    methods=("exp_euler", "rk4", "euler"),
 )

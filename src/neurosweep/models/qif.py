@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import jax
 
-from neurosweep.models._fire import VoltageState, integrate_and_fire, voltage_rate, voltage_state
+from neurosweep.models._fire import LAST_SPIKE, VoltageState, integrate_and_fire, voltage_rate, voltage_state
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 
 @pytree_dataclass
@@ -56,8 +56,7 @@ MODEL = ModelSpec(
     init_state=init_state,
     derivatives=derivatives,
     step=step,
-    variables={"V": Variable("mV", "membrane potential"), "t_last_spike_ms": Variable("ms", "time of the last spike")},
+    variables={"V": Variable("mV", "membrane potential"), "t_last_spike_ms": LAST_SPIKE},
     inputs={"I": "1"},
-    methods=("exp_euler", "rk4", "euler"),
     continuous=("V",),
 )
