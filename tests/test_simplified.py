@@ -74,7 +74,7 @@ def test_fhn_unstable_node_at_I08():
 def _branch(model: str, I: dict, guesses: dict, **extra) -> xr.Dataset:
     from helpers import simulate
 
-    config = {"kind": "fixed_points", "model": model, "sweep": {"grid": {"I": I}}, "guesses": guesses, **extra}
+    config = {"kind": "fixed_points", "model": model, "sweep": {"grid": {"I": I}}, "guesses": guesses, "chunk_size": 1024, **extra}
     data = simulate(config)
     return data.swap_dims(point="I")
 
@@ -141,3 +141,106 @@ def test_phase_plane_needs_a_grid_point_per_variable():
         parse_experiment("x", {"kind": "vector_field", "model": "fhn", "plane": {"V": {"start": 1, "stop": 0, "step": 0.1}, "w": [0.0]}})
     with pytest.raises(ConfigError, match=r"experiments\.x\.plane: give a grid for each of \['V', 'w'\]; got \['V', 'u'\]"):
         parse_experiment("x", {"kind": "vector_field", "model": "fhn", "plane": {"V": [0.0], "u": [0.0]}})
+
+
+# AdEx transient set (course advanced homework / textbook AdEx_bifurcation_analysis).
+TRANSIENT = {"V_rest": -70.0, "V_reset": -60.0, "V_th": -30.0, "V_T": -50.0, "delta_T": 2.0, "a": 1.0, "b": 10.0, "R": 0.5, "tau": 10.0, "tau_w": 100.0}
+
+
+def test_adex_saddle_node_and_hopf_match_their_closed_forms():
+    """On w = a (V - V_rest) the fixed points solve -(1 + R a)(V - V_rest) + dT e^x + R I = 0, x = (V - V_T)/dT.
+
+    Saddle-node (double root): e^x = 1 + R a. Hopf (trace J = 0, det J > 0): e^x = 1 + tau / tau_w.
+    """
+    from neurosweep.dynamics.bifurcation import hopf_points, saddle_nodes
+
+    p = TRANSIENT
+    gain = 1 + p["R"] * p["a"]
+
+    def current_at(exp_x: float) -> float:
+        V = p["V_T"] + p["delta_T"] * np.log(exp_x)
+        return (gain * (V - p["V_rest"]) - p["delta_T"] * exp_x) / p["R"]
+
+    saddle_node, hopf = current_at(gain), current_at(1 + p["tau"] / p["tau_w"])
+    assert saddle_node == pytest.approx(56.43, abs=0.01) and hopf == pytest.approx(56.17, abs=0.01)
+    data = _branch("adex", {"start": 55.0, "stop": 57.0, "num": 201}, {"V": [-55, -50, -48, -45], "w": [15, 20, 25]}, params=TRANSIENT)
+    found = saddle_nodes(data, "I")
+    assert found.sizes["bifurcation"] == 1
+    assert abs(float(found["location"][0]) - saddle_node) <= float(found["resolution"][0])
+    located = hopf_points(data, "I")["location"].values
+    assert located.size == 1 and located[0] == pytest.approx(hopf, abs=0.01)
+    # Below the Hopf point the non-saddle fixed point is a stable focus, between Hopf and fold unstable.
+    labels = lambda I: sorted(STABILITY_LABELS[c] for c in data["stability"].sel(I=I).values if c)  # noqa: E731
+    assert labels(56.0) == ["saddle", "stable focus"]
+    assert labels(56.3) == ["saddle", "unstable focus"]
+    assert labels(56.6) == []
+
+
+def test_adex_tonic_set_saddle_node_is_the_closed_form_rheobase():
+    """a = 0: fixed points need I <= (V_T - V_rest - delta_T) / R = 1.62 (BrainPy defaults)."""
+    from neurosweep.dynamics.bifurcation import saddle_nodes
+
+    data = _branch("adex", {"start": 0.0, "stop": 3.0, "num": 61}, {"V": [-80, -65, -60, -55], "w": [0.0]}, params={"a": 0.0, "tau": 20.0})
+    found = saddle_nodes(data, "I")
+    assert abs(float(found["location"][0]) - (-59.9 + 65.0 - 3.48)) <= float(found["resolution"][0])
+
+
+def test_fixed_points_do_not_depend_on_the_guess_grid():
+    coarse = _branch("adex", [55.0], {"V": [-60, -40], "w": [0.0]}, params=TRANSIENT)
+    fine = _branch("adex", [55.0], {"V": {"start": -75, "stop": -40, "num": 15}, "w": [0, 20, 40]}, params=TRANSIENT)
+    assert int(coarse["n_fixed_points"].item()) == int(fine["n_fixed_points"].item()) == 2
+    for name in ("V", "w"):
+        np.testing.assert_allclose(coarse[name].values, fine[name].values, atol=1e-9)
+
+
+def test_expif_rheobase_is_a_non_hyperbolic_point_at_V_T():
+    """T10: ExpIF rheobase V_T - V_rest - delta_T = 4, reached at V = V_T = -60 (a double root)."""
+    from neurosweep.dynamics.bifurcation import saddle_nodes
+
+    data = _branch("expif", {"start": 3.0, "stop": 5.0, "num": 81}, {"V": [-66, -62, -60, -58, -55]})
+    found = saddle_nodes(data, "I")
+    assert abs(float(found["location"][0]) - 4.0) <= float(found["resolution"][0])
+    at_rheobase = data.sel(I=4.0)
+    assert int(at_rheobase["n_fixed_points"]) == 1
+    assert float(at_rheobase["V"][0]) == pytest.approx(-60.0, abs=1e-3)
+    assert STABILITY_LABELS[int(at_rheobase["stability"][0])] == "non-hyperbolic"
+
+
+def test_swept_vector_field_is_the_model_equation():
+    """QIF: dV/dt = (a0 (V - V_rest)(V - V_c) + R I) / tau on every point of a swept phase line."""
+    from helpers import simulate
+
+    line = simulate({"kind": "vector_field", "model": "qif", "sweep": {"grid": {"I": [0.0, 3.0, 10.0]}}, "plane": {"V": {"start": -80, "stop": -30, "num": 51}}})
+    V, I = line["V"].values, line["I"].values[:, None]
+    np.testing.assert_allclose(line["dV_dt"].values, (0.07 * (V + 65) * (V + 50) + I) / 10.0, rtol=1e-12)
+
+
+def test_exponential_overflow_is_a_spike_not_a_divergence():
+    """ExpIF with delta_T = 0.02: e^((V - V_T)/delta_T) overflows mid-upstroke; the step goes to +inf and resets."""
+    from helpers import simulate
+
+    for precision in ("float32", "float64"):
+        run = simulate({"model": "expif", "dt_ms": 0.001, "t_stop_ms": 30, "precision": precision, "init": {"V": -68},
+                        "protocol": {"kind": "constant", "I": 8}, "params": {"delta_T": 0.02}})  # fmt: skip
+        assert not bool(run["diverged"].item())
+        assert int(run["n_spikes"].item()) == 2
+
+
+def test_initial_values_can_be_swept():
+    """Sweep axis V_init: each run starts where asked (first step of a resting LIF relaxes exactly)."""
+    from helpers import simulate
+
+    run = simulate({"model": "lif", "dt_ms": 0.1, "t_stop_ms": 1, "protocol": {"kind": "constant", "I": 0.0},
+                    "sweep": {"zip": {"V_init": [-5.0, 10.0]}}, "record": {"variables": ["V"]}})  # fmt: skip
+    np.testing.assert_allclose(run["V"].isel(time=0).values, np.array([-5.0, 10.0]) * np.exp(-0.1 / 10.0), rtol=1e-6)
+    assert run["V_init"].attrs["units"] == "mV"
+
+
+def test_parameter_outside_its_domain_is_rejected():
+    from neurosweep.experiments import ConfigError, parse_experiment
+
+    base = {"model": "adex", "t_stop_ms": 10, "protocol": {"kind": "constant", "I": 1.0}}
+    with pytest.raises(ConfigError, match=r"experiments\.x\.params\.tau_w: -5 is outside the domain of adex\.tau_w: must be > 0"):
+        parse_experiment("x", {**base, "params": {"tau_w": -5}})
+    with pytest.raises(ConfigError, match=r"experiments\.x\.sweep\.delta_T: 0 is outside the domain of adex\.delta_T: must be > 0"):
+        parse_experiment("x", {**base, "sweep": {"grid": {"delta_T": [2, 0]}}})

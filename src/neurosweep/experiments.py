@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from neurosweep.models import ModelSpec, available_models, get_model
+from neurosweep.models.base import DOMAINS
 from neurosweep.protocols import PROTOCOLS
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 KINDS = ("simulation", "function", "fixed_points", "vector_field")
+#: A sweep axis ``<state variable>_init`` sweeps that variable's initial value.
+INIT_SUFFIX = "_init"
 PRECISIONS = ("float32", "float64")
 DEVICES = ("auto", "cpu", "gpu")
 DEFAULT_CHUNK_SIZE = 64
@@ -177,6 +180,17 @@ def _resolve_params(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict[
     return {name: float(value) for name, value in raw.items()}
 
 
+def _check_domains(model: ModelSpec, fixed: Mapping[str, float], swept: Mapping[str, np.ndarray], key: str) -> None:
+    """Every fixed or swept value of a parameter with a domain (e.g. tau > 0) lies inside it."""
+    for name, domain in model.param_domains.items():
+        inside = DOMAINS[domain]
+        if name in fixed and not inside(fixed[name]):
+            _fail(f"{key}.params.{name}", f"{fixed[name]:g} is outside the domain of {model.name}.{name}: must be {domain}")
+        for value in np.atleast_1d(swept.get(name, [])):
+            if not inside(float(value)):
+                _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of {model.name}.{name}: must be {domain}")
+
+
 def _resolve_protocol(raw: Mapping[str, Any], key: str) -> tuple[str, dict[str, Any]]:
     kind = raw.get("kind")
     if kind not in PROTOCOLS:
@@ -301,8 +315,6 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if set(raw_plane) != set(model.continuous_names):
             _fail(f"{key}.plane", f"give a grid for each of {list(model.continuous_names)}; got {sorted(raw_plane)}")
         plane = {name: sweep_values(raw_plane[name], f"{key}.plane.{name}") for name in model.continuous_names}
-        if raw.get("sweep"):
-            _fail(f"{key}.sweep", "a vector_field experiment is one plane; make one experiment per parameter set")
     elif "plane" in raw:
         _fail(f"{key}.plane", "only experiments of kind vector_field take a plane")
     guesses = {}
@@ -328,11 +340,14 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
     if kind in ("fixed_points", "vector_field"):
         sweepable |= set(model.inputs)
+    if kind in ("simulation", "fixed_points"):
+        sweepable |= {f"{name}{INIT_SUFFIX}" for name in model.state_names}
     for axis in [*grid_axes, *zip_axes]:
         if axis in grid_axes and axis in zip_axes:
             _fail(f"{key}.sweep.{axis}", "swept both in grid and in zip")
         if axis not in sweepable:
-            _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name} or its protocol; allowed: {sorted(sweepable)}")
+            _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name}, its protocol or an initial value (<variable>_init); allowed: {sorted(sweepable)}")
+    _check_domains(model, params, {**grid_axes, **zip_axes}, key)
     for field, value in protocol.items():
         if value is None and field not in grid_axes and field not in zip_axes:
             _fail(f"{key}.protocol.{field}", f"required by protocol {protocol_kind!r} (set it or sweep it)")

@@ -55,13 +55,16 @@ def _exponential_step(x: jax.Array, rate: jax.Array, slope: jax.Array, dt: float
     Written as ``(x - s) + s exp(slope dt)`` with ``s = rate / slope``, the distance to the
     linearisation's fixed point: one ``exp`` and no cancellation of ``exp(z) - 1`` (its rounding
     error is that of ``s``, about one ulp of the state). Near ``slope dt = 0`` the series takes over.
+    An infinite rate gives an infinite step (see below).
     """
     z = slope * dt
     tiny = jnp.abs(z) < _SERIES_BELOW
     shift = rate / jnp.where(tiny, 1.0, slope)
     relaxed = (x - shift) + shift * jnp.exp(z)
     series = x + rate * dt * (1.0 + z * (0.5 + z / 6.0))
-    return jnp.where(tiny, series, relaxed)
+    # A rate that overflowed (an exponential spike drive past its float range) is a step to
+    # infinity, not inf/inf = NaN: the threshold of an integrate-and-fire model then resets it.
+    return jnp.where(jnp.isinf(rate), rate, jnp.where(tiny, series, relaxed))
 
 
 def exp_euler(

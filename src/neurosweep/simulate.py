@@ -27,7 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
-from neurosweep.experiments import Experiment
+from neurosweep.experiments import INIT_SUFFIX, Experiment
 from neurosweep.models import ModelSpec, get_model
 from neurosweep.protocols import PROTOCOLS, protocol_inputs
 
@@ -205,6 +205,16 @@ def sample_initial(initial: Mapping[str, Any], seeds: np.ndarray, dtype: Any) ->
     return values
 
 
+def initial_values(experiment: Experiment, frame: pd.DataFrame, dtype: Any) -> dict[str, jax.Array]:
+    """Each point's initial state: the config's ``init`` (numbers or seeded draws), overridden by
+    swept initial values (sweep axes named ``<variable>_init``)."""
+    values = sample_initial(experiment.initial, frame["seed"].to_numpy(), dtype)
+    for name in experiment.model.state_names:
+        if f"{name}{INIT_SUFFIX}" in frame:
+            values[name] = jnp.asarray(frame[f"{name}{INIT_SUFFIX}"].to_numpy(), dtype)
+    return values
+
+
 def _pad(frame: pd.DataFrame, size: int) -> pd.DataFrame:
     if len(frame) >= size:
         return frame
@@ -212,7 +222,9 @@ def _pad(frame: pd.DataFrame, size: int) -> pd.DataFrame:
 
 
 def _point_coords(frame: pd.DataFrame, experiment: Experiment) -> dict[str, Any]:
-    units = {**experiment.model.param_units, **_protocol_units(experiment)}
+    model = experiment.model
+    initial_units = {f"{name}{INIT_SUFFIX}": model.variables[name].units for name in model.state_names if name in model.variables}
+    units = {**model.param_units, **_protocol_units(experiment), **initial_units}
     coords = {"point": ("point", frame.index.to_numpy())}
     for name in frame.columns:
         attrs = {"units": units.get(name, "1"), "long_name": name}
@@ -221,7 +233,7 @@ def _point_coords(frame: pd.DataFrame, experiment: Experiment) -> dict[str, Any]
 
 
 def _protocol_units(experiment: Experiment) -> dict[str, str]:
-    if experiment.kind == "fixed_points":
+    if experiment.kind in ("fixed_points", "vector_field"):
         return dict(experiment.model.inputs)
     if experiment.protocol_kind is None:
         return {}
@@ -238,7 +250,7 @@ def _simulation_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Datas
     out = simulate_batch(
         batch_params(experiment.model, experiment.params, padded, dtype),
         _batch_fields(experiment, padded, dtype),
-        sample_initial(experiment.initial, padded["seed"].to_numpy(), dtype),
+        initial_values(experiment, padded, dtype),
         plan,
     )
     out = jax.tree_util.tree_map(lambda x: np.asarray(x)[:n_real], out)
@@ -318,7 +330,7 @@ def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Data
         name: jnp.asarray(_column(frame, name, experiment.inputs.get(name, 0.0), dtype))
         for name in model.inputs
     }
-    initial = sample_initial(experiment.initial, frame["seed"].to_numpy(), dtype)
+    initial = initial_values(experiment, frame, dtype)
 
     def solve(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
         return find_fixed_point(model.derivatives, model.init_state(p, start), p, x, variables=names)
@@ -369,31 +381,41 @@ def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Data
     return xr.Dataset(data_vars, coords=_point_coords(frame, experiment))
 
 
-def _vector_field_dataset(experiment: Experiment) -> xr.Dataset:
-    """The model's vector field on a grid of its continuous variables (nullclines are its zero contours)."""
+def _vector_field_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dataset:
+    """The model's vector field on a grid of its continuous variables, per sweep point.
+
+    Dims ``point`` then the plane's variables; nullclines are the zero contours of each rate.
+    """
     model = experiment.model
     dtype = np.dtype(experiment.precision)
-    params = _scalar_params(experiment)
+    params = batch_params(model, experiment.params, frame, dtype)
+    inputs = {
+        name: jnp.asarray(_column(frame, name, experiment.inputs.get(name, 0.0), dtype))
+        for name in model.inputs
+    }
     names = list(experiment.plane)
-    mesh = np.meshgrid(*experiment.plane.values(), indexing="ij")
-    state = model.init_state(params, {name: jnp.asarray(grid, dtype) for name, grid in zip(names, mesh)})
-    inputs = {name: jnp.asarray(experiment.inputs.get(name, 0.0), dtype) for name in model.inputs}
-    rates = model.derivatives(state, params, inputs)
+    mesh = {name: jnp.asarray(grid, dtype) for name, grid in zip(names, np.meshgrid(*experiment.plane.values(), indexing="ij"))}
+
+    def field(p: Any, x: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
+        rates = model.derivatives(model.init_state(p, mesh), p, x)
+        return {name: getattr(rates, name) for name in names}
+
+    rates = jax.jit(jax.vmap(field))(params, inputs)
     data_vars = {
-        f"d{name}_dt": (tuple(names), np.asarray(getattr(rates, name)), {"units": f"{model.variables[name].units}/ms", "long_name": f"rate of change of {name}"})
+        f"d{name}_dt": (("point", *names), np.asarray(rates[name]), {"units": f"{model.variables[name].units}/ms", "long_name": f"rate of change of {name}"})
         for name in names
     }
     coords = {name: (name, grid, {"units": model.variables[name].units, "long_name": model.variables[name].long_name}) for name, grid in experiment.plane.items()}
-    return xr.Dataset(data_vars, coords=coords, attrs={f"input_{k}": v for k, v in experiment.inputs.items()})
+    return xr.Dataset(data_vars, coords={**_point_coords(frame, experiment), **coords})
 
 
 def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
     """Simulate (or evaluate) one chunk of an experiment; returns a Dataset over ``point``."""
     if experiment.kind == "function":
         return _function_dataset(experiment)
-    if experiment.kind == "vector_field":
-        return _vector_field_dataset(experiment)
     frame = experiment.chunk(chunk_index)
+    if experiment.kind == "vector_field":
+        return _vector_field_dataset(experiment, frame)
     if experiment.kind == "fixed_points":
         return _fixed_point_dataset(experiment, frame)
     return _simulation_dataset(experiment, frame)

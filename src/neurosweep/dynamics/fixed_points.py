@@ -26,12 +26,16 @@ STABILITY_LABELS = (
     "unstable focus",
     "saddle",
     "centre",
+    "non-hyperbolic",
 )
 
 # A residual max|f(x)| below this (per ms) counts as a fixed point.
 RESIDUAL_TOLERANCE = 1e-9
 # Eigenvalues with |Re| below this count as on the imaginary axis (a centre or a bifurcation).
 ZERO_REAL_TOLERANCE = 1e-10
+# A real eigenvalue below this (per ms) cannot be told from zero: at a double root (a saddle-node)
+# Newton stops once |f| < RESIDUAL_TOLERANCE, where |lambda| ~ sqrt(2 |f| |f''|) ~ 1e-5.
+ZERO_EIGENVALUE_TOLERANCE = 1e-4
 
 
 _STEP_FRACTIONS = 0.5 ** jnp.arange(13.0)
@@ -53,7 +57,8 @@ def classify(eigenvalues: jax.Array, converged: jax.Array) -> jax.Array:
             jnp.where((n_positive > 0) & (n_negative > 0), 5, 6),
         ),
     )
-    return jnp.where(converged, code, 0)
+    zero_real_eigenvalue = jnp.any((jnp.abs(real) < ZERO_EIGENVALUE_TOLERANCE) & (jnp.abs(imag) <= ZERO_REAL_TOLERANCE))
+    return jnp.where(converged, jnp.where(zero_real_eigenvalue, 7, code), 0)
 
 
 def find_fixed_point(

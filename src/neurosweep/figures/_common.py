@@ -57,3 +57,12 @@ def setting(dataset: xr.Dataset, name: str) -> float:
         if name in config.get(section, {}):
             return float(config[section][name])
     raise KeyError(f"{name!r} is neither swept nor set in experiment {dataset.attrs.get('experiment')!r}")
+
+
+def draw_spikes(ax: Axes, row: xr.Dataset, peak_mv: float, color: str) -> None:
+    """Draw each spike as a line up to ``peak_mv`` at its time (the course overwrites V there)."""
+    times = row["spike_times"].values
+    times = times[np.isfinite(times)]
+    if times.size:
+        base = np.interp(times, row["time"].values, row["V"].values)
+        ax.vlines(times, base, peak_mv, color=color, lw=1.0)

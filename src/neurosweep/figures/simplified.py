@@ -9,19 +9,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from neurosweep.figures import register
-from neurosweep.figures._common import points, setting
+from neurosweep.figures._common import draw_spikes, points, setting
+from neurosweep.figures._dynamics import branch, mark_bifurcations, phase_line, phase_plane
 
 ADEX_PATTERNS = ("Tonic", "Adapting", "Initial bursting", "Bursting", "Transient", "Delayed")
 IZH_PATTERNS = ("Default (d = 2)", "Regular spiking", "Intrinsic bursting", "Fast spiking", "Chattering", "Low-threshold spiking")
-
-
-def _spikes_drawn(ax: Axes, row: xr.Dataset, peak_mv: float, color: str) -> None:
-    """Draw each spike as a line up to ``peak_mv`` at its time (the course overwrites V there)."""
-    times = row["spike_times"].values
-    times = times[np.isfinite(times)]
-    if times.size:
-        base = np.interp(times, row["time"].values, row["V"].values)
-        ax.vlines(times, base, peak_mv, color=color, lw=1.0)
 
 
 @register("adex_firing_patterns")
@@ -35,7 +27,7 @@ def adex_firing_patterns(patterns: xr.Dataset) -> Figure:
         inner = outer[k // 2, k % 2].subgridspec(2, 1, hspace=0.05, height_ratios=(2, 1))
         ax_v, ax_w = fig.add_subplot(inner[0]), fig.add_subplot(inner[1])
         ax_v.plot(row["time"], row["V"], color="tab:blue", lw=1)
-        _spikes_drawn(ax_v, row, 20.0, "tab:blue")
+        draw_spikes(ax_v, row, 20.0, "tab:blue")
         ax_w.plot(row["time"], row["w"], color="tab:orange", lw=1)
         name = ADEX_PATTERNS[k] if k < len(ADEX_PATTERNS) else f"point {k}"
         ax_v.set_title(f"{name}: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, tau={setting(row, 'tau'):g}, tau_w={setting(row, 'tau_w'):g}, V_reset={setting(row, 'V_reset'):g}, I={setting(row, 'I'):g}", fontsize=8)
@@ -55,7 +47,7 @@ def izh_default_and_patterns(patterns: xr.Dataset, rebound: xr.Dataset) -> Figur
     fig, axes = plt.subplots(4, 2, figsize=(11, 10), sharex=True)
     for ax, row, name in zip(axes.ravel(), runs, names):
         ax.plot(row["time"], row["V"], color="tab:blue", lw=1, label="V")
-        _spikes_drawn(ax, row, float(row["V"].max()) if row["spike_times"].notnull().any() else 30.0, "tab:blue")
+        draw_spikes(ax, row, float(row["V"].max()) if row["spike_times"].notnull().any() else 30.0, "tab:blue")
         ax.plot(row["time"], row["u"], color="tab:orange", lw=1, label="u")
         title = name if name == "Rebound bursting" else f"{name}: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, c={setting(row, 'c'):g}, d={setting(row, 'd'):g}"
         ax.set_title(title, fontsize=9)
@@ -76,7 +68,7 @@ def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure
         for k in range(flat.sizes["point"]):
             row = flat.isel(point=k)
             line, = ax.plot(row["time"], row["V"], lw=1, label=f"{axis} = {setting(row, axis):g}")
-            _spikes_drawn(ax, row, 0.0, line.get_color())
+            draw_spikes(ax, row, 0.0, line.get_color())
         ax.set(xlabel="t (ms)")
         ax.legend(loc="upper right")
     left.set(ylabel="V (mV)", title="input threshold (rheobase 3.9375)")
@@ -84,64 +76,14 @@ def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure
     return fig
 
 
-STABILITY_STYLE = {1: ("stable node", "tab:blue"), 2: ("stable focus", "tab:cyan"), 3: ("unstable node", "tab:red"),
-                   4: ("unstable focus", "tab:orange"), 5: ("saddle", "tab:purple"), 6: ("centre", "tab:gray")}  # fmt: skip
-
-
-def phase_plane(ax: Axes, plane: xr.Dataset, fixed: xr.Dataset | None = None, trajectory: xr.Dataset | None = None) -> None:
-    """Vector field (streamlines), nullclines (zero contours of each rate), fixed points, a trajectory."""
-    x_name, y_name = list(plane.dims)[:2]
-    x, y = plane[x_name].values, plane[y_name].values
-    dx, dy = plane[f"d{x_name}_dt"].values.T, plane[f"d{y_name}_dt"].values.T
-    ax.streamplot(x, y, dx, dy, color="0.75", density=1.0, linewidth=0.6, arrowsize=0.8)
-    ax.contour(x, y, dx, levels=[0.0], colors="tab:blue", linewidths=1.5)
-    ax.contour(x, y, dy, levels=[0.0], colors="tab:orange", linewidths=1.5)
-    ax.plot([], [], color="tab:blue", label=f"{x_name} nullcline")
-    ax.plot([], [], color="tab:orange", label=f"{y_name} nullcline")
-    if trajectory is not None:
-        row = points(trajectory).isel(point=0)
-        xs, ys = row[x_name].values.copy(), row[y_name].values.copy()
-        # Split the trajectory at resets: no line through the jump from threshold to reset.
-        times = row["time"].values
-        spikes = row["spike_times"].values[np.isfinite(row["spike_times"].values)]
-        after_reset = np.unique(np.searchsorted(times, spikes))
-        xs[after_reset[after_reset < xs.size]] = np.nan
-        ax.plot(xs, ys, color="k", lw=1, label="trajectory (split at resets)")
-    if fixed is not None:
-        flat = points(fixed).isel(point=0)
-        for k in range(int(flat["n_fixed_points"])):
-            code = int(flat["stability"][k])
-            label, color = STABILITY_STYLE.get(code, ("?", "k"))
-            ax.plot(float(flat[x_name][k]), float(flat[y_name][k]), "o", ms=8, color=color, mec="k", label=f"{label} ({float(flat[x_name][k]):.5f}, {float(flat[y_name][k]):.5f})")
-    ax.set(xlabel=x_name, ylabel=y_name, xlim=(x.min(), x.max()), ylim=(y.min(), y.max()))
-    ax.legend(loc="upper left", fontsize=7)
-
-
-def branch(ax: Axes, fixed: xr.Dataset, axis: str, variable: str) -> None:
-    """Fixed-point branches against a swept parameter, coloured by stability."""
-    values = fixed[axis].values
-    states = fixed[variable].transpose(axis, "fixed_point").values
-    codes = fixed["stability"].transpose(axis, "fixed_point").values
-    for code, (label, color) in STABILITY_STYLE.items():
-        mask = codes == code
-        if mask.any():
-            ax.plot(np.broadcast_to(values[:, None], states.shape)[mask], states[mask], ".", ms=3, color=color, label=label)
-    ax.set(xlabel=axis, ylabel=f"{variable}*")
-    ax.legend(fontsize=7)
-
-
 @register("fhn_phase_plane_bifurcation")
 def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory: xr.Dataset, fixed_branch: xr.Dataset, surface: xr.Dataset) -> Figure:
     """FitzHugh-Nagumo: (a) phase plane at I = 0.8 with nullclines, the unstable node and a trajectory onto the limit cycle; (b) the fixed-point branch over I with its Hopf point; (c) the codimension-2 fixed-point surface V*(a, I) with the stability boundary."""
-    from neurosweep.dynamics.bifurcation import hopf_points
-
     fig, axes = plt.subplots(1, 3, figsize=(17, 5))
     phase_plane(axes[0], plane, fixed, trajectory)
     axes[0].set_title("(a) phase plane, I = 0.8")
     branch(axes[1], fixed_branch, "I", "V")
-    for location in hopf_points(fixed_branch, "I")["location"].values:
-        axes[1].axvline(location, color="k", ls=":", lw=1)
-        axes[1].text(location, axes[1].get_ylim()[1], f" Hopf I = {location:.4f}", va="top", fontsize=8)
+    mark_bifurcations(axes[1], fixed_branch, "I", saddle_node=False)
     axes[1].set_title("(b) fixed points over I")
     first = surface.isel(fixed_point=0)
     mesh = axes[2].pcolormesh(surface["I"], surface["a"], first["V"].transpose("a", "I"), cmap="viridis", shading="auto")
@@ -154,21 +96,49 @@ def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory
 
 
 @register("izh_bifurcation_phase_plane")
-def izh_bifurcation_phase_plane(
-    fixed_branch: xr.Dataset, fixed: xr.Dataset, plane_low: xr.Dataset, plane_high: xr.Dataset, trajectories: xr.Dataset
-) -> Figure:
+def izh_bifurcation_phase_plane(fixed_branch: xr.Dataset, fixed: xr.Dataset, planes: xr.Dataset, trajectories: xr.Dataset) -> Figure:
     """Izhikevich: fixed points V*(I) and u*(I) meeting in a saddle-node at I = 4 (V = -60), and the (V, u) phase planes at I = 3.7 and 3.9 (c = -68) with nullclines, fixed points and a 400-ms trajectory."""
-    from neurosweep.dynamics.bifurcation import saddle_nodes
-
     fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
     for ax, variable in zip(axes[:2], ("V", "u")):
         branch(ax, fixed_branch, "I", variable)
-        for location, resolution in zip(*(saddle_nodes(fixed_branch, "I")[k].values for k in ("location", "resolution"))):
-            ax.axvline(location, color="k", ls=":", lw=1)
-            ax.text(location, ax.get_ylim()[1], f" saddle-node I = {location:.3f} +/- {resolution:.3f}", va="top", ha="right", fontsize=8)
+        mark_bifurcations(ax, fixed_branch, "I", hopf=False)
         ax.set_title(f"{variable}*(I)")
-    for ax, plane, current in ((axes[2], plane_low, 3.7), (axes[3], plane_high, 3.9)):
-        phase_plane(ax, plane, fixed.sel(I=[current]), trajectories.sel(I=[current]))
+    for ax, current in zip(axes[2:], planes["I"].values):
+        phase_plane(ax, planes.sel(I=current), fixed.sel(I=[current]), trajectories.sel(I=[current]))
         ax.set_title(f"phase plane, I = {current:g}, c = -68")
+    fig.tight_layout()
+    return fig
+
+
+@register("qif_expif_phase_line")
+def qif_expif_phase_line(qif_line: xr.Dataset, qif_fixed: xr.Dataset, expif_line: xr.Dataset, expif_fixed: xr.Dataset) -> Figure:
+    """Phase lines dV/dt(V) with fixed points (filled stable, open unstable) and the flow: QIF at I = 0, 3, 10 (no fixed point above the rheobase 3.9375) and ExpIF at I = 0, 4 (its rheobase, the fixed points merging at V = V_T = -60) and 20."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    for row, (line, fixed, model, ylim) in enumerate(((qif_line, qif_fixed, "QIF", None), (expif_line, expif_fixed, "ExpIF", (-1.5, 3.0)))):
+        for ax, current in zip(axes[row], line["I"].values):
+            phase_line(ax, line.sel(I=current), fixed.sel(I=[current]), ylim=ylim)
+            ax.set_title(f"{model}, I = {current:g}")
+    fig.tight_layout()
+    return fig
+
+
+@register("expif_deltaT")
+def expif_deltaT(runs: xr.Dataset, by_delta_T: xr.Dataset, by_V_T: xr.Dataset) -> Figure:
+    """ExpIF spike initiation: (a) V(t) at I = 8 for delta_T = 5, 1, 0.02 (smaller delta_T, sharper onset, LIF-like); dV/dt(V) at I = 0 for (b) several delta_T and (c) several V_T at delta_T = 0.2."""
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    flat = points(runs)
+    for k in range(flat.sizes["point"]):
+        row = flat.isel(point=k)
+        line, = axes[0].plot(row["time"], row["V"], lw=1, label=f"delta_T = {setting(row, 'delta_T'):g}")
+        draw_spikes(axes[0], row, 20.0, line.get_color())
+    axes[0].set(xlim=(7, 25), xlabel="t (ms)", ylabel="V (mV)", title="(a) I = 8, V0 = -68, dt = 0.001 ms")
+    axes[0].legend(loc="upper left")
+    for ax, curves, axis, title in ((axes[1], by_delta_T, "delta_T", "(b) V_T = -60"), (axes[2], by_V_T, "V_T", "(c) delta_T = 0.2")):
+        for value in curves[axis].values:
+            curve = curves.sel({axis: value})
+            ax.plot(curve["V"], curve["dV_dt"], lw=1.5, label=f"{axis} = {value:g}")
+        ax.axhline(0.0, color="0.5", lw=0.8)
+        ax.set(ylim=(-2.5, 5), xlabel="V (mV)", ylabel="dV/dt (mV/ms)", title=title)
+        ax.legend(loc="upper left")
     fig.tight_layout()
     return fig

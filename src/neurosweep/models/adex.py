@@ -7,7 +7,7 @@
     \\tau_w \\frac{dw}{dt} = a (V - V_{rest}) - w
 
 At ``V >= V_th``: V <- V_reset, w <- w + b, and V is held for ``tau_ref``. With ``a = b = 0`` and
-``w = 0`` this is the exponential IF (ExpIF) neuron. Defaults are BrainPy's ``bp.neurons.AdExIF``.
+``w = 0`` this is the exponential IF neuron (:mod:`neurosweep.models.expif`, its 1-D form). Defaults are BrainPy's ``bp.neurons.AdExIF``.
 
 Reference: Brette R., Gerstner W. (2005) J. Neurophysiol. 94:3637-3642.
 """
@@ -28,15 +28,15 @@ class Params:
 
     V_rest: float = param(-65.0, "mV", "resting potential")
     V_reset: float = param(-68.0, "mV", "reset potential")
-    V_th: float = param(-55.0, "mV", "spike cut-off")
+    V_th: float = param(-30.0, "mV", "spike cut-off")
     V_T: float = param(-59.9, "mV", "threshold of the exponential term")
-    delta_T: float = param(3.48, "mV", "spike slope factor")
+    delta_T: float = param(3.48, "mV", "spike slope factor", domain="> 0")
     a: float = param(1.0, "1", "subthreshold adaptation coupling (w per mV)")
     b: float = param(1.0, "1", "spike-triggered adaptation increment")
-    tau: float = param(10.0, "ms", "membrane time constant")
-    tau_w: float = param(30.0, "ms", "adaptation time constant")
-    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)")
-    tau_ref: float = param(0.0, "ms", "absolute refractory period")
+    tau: float = param(10.0, "ms", "membrane time constant", domain="> 0")
+    tau_w: float = param(30.0, "ms", "adaptation time constant", domain="> 0")
+    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)", domain="> 0")
+    tau_ref: float = param(0.0, "ms", "absolute refractory period", domain=">= 0")
 
 
 @pytree_dataclass
@@ -46,9 +46,13 @@ class State:
     t_last_spike_ms: jax.Array
 
 
+def exponential_leak(V: jax.Array, params: Params) -> jax.Array:
+    """``-(V - V_rest) + delta_T exp((V - V_T) / delta_T)``: the leak plus the spike-initiation drive (mV)."""
+    return -(V - params.V_rest) + params.delta_T * jnp.exp((V - params.V_T) / params.delta_T)
+
+
 def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
-    spike_drive = params.delta_T * jnp.exp((state.V - params.V_T) / params.delta_T)
-    dV = (-(state.V - params.V_rest) + spike_drive - params.R * state.w + params.R * inputs["I"]) / params.tau
+    dV = (exponential_leak(state.V, params) - params.R * state.w + params.R * inputs["I"]) / params.tau
     dw = (params.a * (state.V - params.V_rest) - state.w) / params.tau_w
     return State(V=dV, w=dw, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
 

@@ -34,9 +34,20 @@ class Variable:
     long_name: str
 
 
-def param(default: float, units: str, doc: str) -> Any:
-    """A model parameter field with its default, unit and meaning."""
-    return dataclasses.field(default=default, metadata={"units": units, "doc": doc})
+DOMAINS: dict[str, Callable[[float], bool]] = {
+    "> 0": lambda value: value > 0,
+    ">= 0": lambda value: value >= 0,
+}
+
+
+def param(default: float, units: str, doc: str, domain: str | None = None) -> Any:
+    """A model parameter field with its default, unit, meaning and (optionally) its domain.
+
+    ``domain`` is a key of :data:`DOMAINS`; config values outside it are rejected before any job runs.
+    """
+    if domain is not None and domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}; allowed: {list(DOMAINS)}")
+    return dataclasses.field(default=default, metadata={"units": units, "doc": doc, "domain": domain})
 
 
 def pytree_dataclass(cls: type) -> type:
@@ -115,6 +126,11 @@ class ModelSpec:
     @property
     def param_units(self) -> dict[str, str]:
         return param_units(self.Params)
+
+    @property
+    def param_domains(self) -> dict[str, str]:
+        """Parameters with a restricted domain -> that domain (a key of :data:`DOMAINS`)."""
+        return {f.name: f.metadata["domain"] for f in dataclasses.fields(self.Params) if f.metadata.get("domain")}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,7 +23,7 @@ from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 class Params:
     a: float = param(0.7, "1", "recovery offset")
     b: float = param(0.8, "1", "recovery self-coupling")
-    tau: float = param(12.5, "1", "recovery time scale")
+    tau: float = param(12.5, "1", "recovery time scale", domain="> 0")
     V_th: float = param(1.0, "1", "spike detection threshold (upward crossing)")
 
 

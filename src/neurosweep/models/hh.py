@@ -39,12 +39,12 @@ class Params:
     """HH parameters (BrainPy ``bp.dyn.HH`` defaults)."""
 
     ENa: float = param(50.0, "mV", "sodium reversal potential")
-    gNa: float = param(120.0, "mS/cm2", "maximal sodium conductance")
+    gNa: float = param(120.0, "mS/cm2", "maximal sodium conductance", domain=">= 0")
     EK: float = param(-77.0, "mV", "potassium reversal potential")
-    gK: float = param(36.0, "mS/cm2", "maximal potassium conductance")
+    gK: float = param(36.0, "mS/cm2", "maximal potassium conductance", domain=">= 0")
     EL: float = param(-54.387, "mV", "leak reversal potential")
-    gL: float = param(0.03, "mS/cm2", "leak conductance")
-    C: float = param(1.0, "uF/cm2", "membrane capacitance")
+    gL: float = param(0.03, "mS/cm2", "leak conductance", domain=">= 0")
+    C: float = param(1.0, "uF/cm2", "membrane capacitance", domain="> 0")
     V_th: float = param(20.0, "mV", "spike detection threshold (upward crossing)")
     T: float = param(6.3, "degC", "temperature; gates scale by phi = 3^((T - 6.3)/10)")
 

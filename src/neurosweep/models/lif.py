@@ -33,9 +33,9 @@ class Params:
     V_rest: float = param(0.0, "mV", "resting potential")
     V_reset: float = param(-5.0, "mV", "reset potential")
     V_th: float = param(20.0, "mV", "spike threshold")
-    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)")
-    tau: float = param(10.0, "ms", "membrane time constant")
-    tau_ref: float = param(0.0, "ms", "absolute refractory period")
+    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)", domain="> 0")
+    tau: float = param(10.0, "ms", "membrane time constant", domain="> 0")
+    tau_ref: float = param(0.0, "ms", "absolute refractory period", domain=">= 0")
 
 
 State = VoltageState

@@ -22,11 +22,11 @@ class Params:
     V_rest: float = param(-65.0, "mV", "resting potential (stable fixed point at I = 0)")
     V_c: float = param(-50.0, "mV", "critical potential (unstable fixed point at I = 0)")
     a0: float = param(0.07, "1/mV", "curvature")
-    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)")
-    tau: float = param(10.0, "ms", "membrane time constant")
+    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)", domain="> 0")
+    tau: float = param(10.0, "ms", "membrane time constant", domain="> 0")
     V_th: float = param(0.0, "mV", "spike cut-off")
     V_reset: float = param(-68.0, "mV", "reset potential")
-    tau_ref: float = param(5.0, "ms", "absolute refractory period")
+    tau_ref: float = param(5.0, "ms", "absolute refractory period", domain=">= 0")
 
 
 State = VoltageState
