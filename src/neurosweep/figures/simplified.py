@@ -97,11 +97,11 @@ def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory
 
 @register("izh_bifurcation_phase_plane")
 def izh_bifurcation_phase_plane(fixed_branch: xr.Dataset, fixed: xr.Dataset, planes: xr.Dataset, trajectories: xr.Dataset) -> Figure:
-    """Izhikevich: fixed points V*(I) and u*(I) meeting in a saddle-node at I = 4 (V = -60), and the (V, u) phase planes at I = 3.7 and 3.9 (c = -68) with nullclines, fixed points and a 400-ms trajectory."""
+    """Izhikevich: fixed points V*(I) and u*(I) meeting in a saddle-node at I = 4 (V = -60), the stable focus turning unstable (Hopf) just before, and the (V, u) phase planes at I = 3.7 and 3.9 (c = -68) with nullclines, fixed points and a 400-ms trajectory."""
     fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
     for ax, variable in zip(axes[:2], ("V", "u")):
         branch(ax, fixed_branch, "I", variable)
-        mark_bifurcations(ax, fixed_branch, "I", hopf=False)
+        mark_bifurcations(ax, fixed_branch, "I")
         ax.set_title(f"{variable}*(I)")
     for ax, current in zip(axes[2:], planes["I"].values):
         phase_plane(ax, planes.sel(I=current), fixed.sel(I=[current]), trajectories.sel(I=[current]))
