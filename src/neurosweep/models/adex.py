@@ -28,7 +28,7 @@ class Params:
 
     V_rest: float = param(-65.0, "mV", "resting potential")
     V_reset: float = param(-68.0, "mV", "reset potential")
-    V_th: float = param(-30.0, "mV", "spike cut-off")
+    V_th: float = param(-55.0, "mV", "spike cut-off")
     V_T: float = param(-59.9, "mV", "threshold of the exponential term")
     delta_T: float = param(3.48, "mV", "spike slope factor", domain="> 0")
     a: float = param(1.0, "1", "subthreshold adaptation coupling (w per mV)")
