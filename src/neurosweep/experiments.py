@@ -116,6 +116,10 @@ class Experiment:
     guesses: Mapping[str, np.ndarray]
     plane: Mapping[str, np.ndarray]
     config: Mapping[str, Any]
+    #: Network models: the neurons whose ``record_variables`` are kept as traces.
+    record_neurons: tuple[int, ...] = ()
+    #: Network models: accumulate each neuron's input mean and sd over time.
+    record_input_statistics: bool = True
 
     @property
     def n_steps(self) -> int:
@@ -191,6 +195,19 @@ def _check_domains(model: ModelSpec, fixed: Mapping[str, float], swept: Mapping[
                 _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of {model.name}.{name}: must be {domain}")
 
 
+def _record_neurons(record: Mapping[str, Any], model: ModelSpec, params: Mapping[str, float], key: str) -> tuple[int, ...]:
+    """The recorded neurons of a network experiment: indices in [0, number of neurons)."""
+    values = {**dataclasses.asdict(model.Params()), **params}
+    n = sum(model.network.sizes(model.Params(**values)).values())
+    neurons = record.get("neurons", [])
+    for neuron in neurons:
+        if not isinstance(neuron, int) or isinstance(neuron, bool) or not 0 <= neuron < n:
+            _fail(f"{key}.record.neurons", f"neuron indices are whole numbers in [0, {n}); got {neuron!r}")
+    if record.get("variables") and not neurons:
+        _fail(f"{key}.record.neurons", "a network records variables of chosen neurons: list their indices")
+    return tuple(int(v) for v in neurons)
+
+
 def _resolve_protocol(raw: Mapping[str, Any], key: str) -> tuple[str, dict[str, Any]]:
     kind = raw.get("kind")
     if kind not in PROTOCOLS:
@@ -256,6 +273,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     except ValueError as error:
         raise ConfigError(f"{key}.model: {error}") from None
 
+    if model.network and kind != "simulation":
+        _fail(f"{key}.kind", f"{model.name} is a network model: only kind simulation; got {kind!r}")
     method = raw.get("method", model.methods[0])
     if method not in model.methods:
         _fail(f"{key}.method", f"unknown integrator {method!r}; allowed: {list(model.methods)}")
@@ -273,6 +292,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         _fail(f"{key}.dt_ms", f"must be > 0 ms, got {dt_ms}")
     protocol_kind, protocol, t_stop_ms = None, {}, dt_ms
     record_variables: tuple[str, ...] = ()
+    record_neurons: tuple[int, ...] = ()
     record_every_steps = 1
     function, function_grid = None, None
     inputs = {}
@@ -288,11 +308,15 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if not produced <= set(model.inputs):
             _fail(f"{key}.protocol.kind", f"{model.name} takes inputs {list(model.inputs)}; {protocol_kind!r} gives {sorted(produced)}")
         record = raw.get("record", {})
-        allowed_records = [*model.variables, *model.inputs]
+        allowed_records = list(model.network.neuron_variables) if model.network else [*model.variables, *model.inputs]
         record_variables = tuple(record.get("variables", []))
         for variable in record_variables:
             if variable not in allowed_records:
                 _fail(f"{key}.record.variables", f"{model.name} has no variable {variable!r}; allowed: {allowed_records}")
+        record_neurons = _record_neurons(record, model, params, key) if model.network else ()
+        for network_key in ("neurons", "input_statistics"):
+            if network_key in record and not model.network:
+                _fail(f"{key}.record.{network_key}", f"only for network models; {model.name} is one neuron per point")
         every_ms = float(record.get("every_ms", dt_ms))
         record_every_steps = _steps(every_ms, dt_ms, f"{key}.record.every_ms")
         if n_steps % record_every_steps:
@@ -340,11 +364,14 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
     if kind in ("fixed_points", "vector_field"):
         sweepable |= set(model.inputs)
-    if kind in ("simulation", "fixed_points"):
+    if kind in ("simulation", "fixed_points") and not model.network:
         sweepable |= {f"{name}{INIT_SUFFIX}" for name in model.state_names}
+    sweepable -= set(model.structural_params)
     for axis in [*grid_axes, *zip_axes]:
         if axis in grid_axes and axis in zip_axes:
             _fail(f"{key}.sweep.{axis}", "swept both in grid and in zip")
+        if axis in model.structural_params:
+            _fail(f"{key}.sweep.{axis}", f"{axis} fixes the network's array shapes: set it in params (one experiment per size), it cannot be swept")
         if axis not in sweepable:
             _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name}, its protocol or an initial value (<variable>_init); allowed: {sorted(sweepable)}")
     _check_domains(model, params, {**grid_axes, **zip_axes}, key)
@@ -380,6 +407,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         seeds=seeds,
         record_variables=record_variables,
         record_every_steps=record_every_steps,
+        record_neurons=record_neurons,
+        record_input_statistics=bool(raw.get("record", {}).get("input_statistics", True)),
         chunk_size=chunk_size,
         function=function,
         function_grid=function_grid,

@@ -81,6 +81,11 @@ def _triangle(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     return {"I": f["I_min"] + (f["I_max"] - f["I_min"]) * fraction}
 
 
+def _sine(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    phase = 2.0 * jnp.pi * i * dt / f["period_ms"]
+    return {"I": f["I_offset"] + f["amplitude"] * jnp.sin(phase)}
+
+
 def _clamp(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     stepped = _window(i, f["t_hold_ms"], f["t_step_ms"], dt)
     V = f["V_hold_mV"] + jnp.where(stepped, f["V_step_mV"], 0.0)
@@ -138,6 +143,13 @@ PROTOCOLS: dict[str, Protocol] = {
         (),
         _triangle,
         "I_min -> I_max over t_rise_ms and back down over t_rise_ms",
+    ),
+    "sine": Protocol(
+        {"amplitude": None, "period_ms": None, "I_offset": 0.0},
+        {"amplitude": _I, "period_ms": "ms", "I_offset": _I},
+        (),
+        _sine,
+        "I_offset + amplitude sin(2 pi t / period_ms) (negative half-cycles are negative input)",
     ),
     "clamp": Protocol(
         {"V_hold_mV": None, "V_step_mV": None, "t_hold_ms": None, "t_step_ms": None},

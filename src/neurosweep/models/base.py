@@ -37,17 +37,21 @@ class Variable:
 DOMAINS: dict[str, Callable[[float], bool]] = {
     "> 0": lambda value: value > 0,
     ">= 0": lambda value: value >= 0,
+    "[0, 1]": lambda value: 0 <= value <= 1,
+    "whole >= 1": lambda value: value >= 1 and float(value).is_integer(),
 }
 
 
-def param(default: float, units: str, doc: str, domain: str | None = None) -> Any:
+def param(default: float, units: str, doc: str, domain: str | None = None, structural: bool = False) -> Any:
     """A model parameter field with its default, unit, meaning and (optionally) its domain.
 
     ``domain`` is a key of :data:`DOMAINS`; config values outside it are rejected before any job runs.
+    A ``structural`` parameter (a population size) fixes array shapes: it can be set, not swept.
     """
     if domain is not None and domain not in DOMAINS:
         raise ValueError(f"unknown domain {domain!r}; allowed: {list(DOMAINS)}")
-    return dataclasses.field(default=default, metadata={"units": units, "doc": doc, "domain": domain})
+    metadata = {"units": units, "doc": doc, "domain": domain, "structural": structural}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def pytree_dataclass(cls: type) -> type:
@@ -110,6 +114,8 @@ class ModelSpec:
     methods: tuple[str, ...] = ("exp_euler", "rk4", "euler")
     functions: Mapping[str, "ModelFunction"] = dataclasses.field(default_factory=_no_functions)
     continuous: tuple[str, ...] | None = None
+    #: A network model (populations of neurons and random projections): see :class:`NetworkSpec`.
+    network: "NetworkSpec | None" = None
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -128,6 +134,11 @@ class ModelSpec:
         return param_units(self.Params)
 
     @property
+    def structural_params(self) -> tuple[str, ...]:
+        """Parameters that fix array shapes (population sizes): settable, not sweepable."""
+        return tuple(f.name for f in dataclasses.fields(self.Params) if f.metadata.get("structural"))
+
+    @property
     def param_domains(self) -> dict[str, str]:
         """Parameters with a restricted domain -> that domain (a key of :data:`DOMAINS`)."""
         return {f.name: f.metadata["domain"] for f in dataclasses.fields(self.Params) if f.metadata.get("domain")}
@@ -141,3 +152,38 @@ class ModelFunction:
     grid_name: str
     grid_units: str
     outputs: Mapping[str, Variable]
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """What a network model adds to :class:`ModelSpec`.
+
+    A network's state and step are explicitly batched over sweep points (leading axis ``point``):
+    the event-driven synapse delivery picks its spike-buffer size from the whole batch, which a
+    ``vmap`` (turning the choice into a select of every branch) would defeat.
+
+    Attributes
+    ----------
+    sizes:
+        ``sizes(params) -> {population: size}`` from the structural parameters (Python ints).
+    connect:
+        ``connect(params, key, sizes, max_out_degree) -> Connectivity`` for ONE point (mapped
+        over the batch by the runner, one point at a time to bound memory).
+    max_out_degree:
+        ``max_out_degree(sizes, largest_p) -> int``: the width of the connectivity table.
+    init_state:
+        ``init_state(params, key, sizes, initial) -> State`` for one point.
+    step:
+        ``step(state, params, connectivity, inputs, dt, buffer_sizes) -> (State, observables)``
+        on a batch; observables hold ``spike`` (point, neuron) and per-neuron currents.
+    neuron_variables:
+        Per-neuron recordable names (traces of chosen neurons) with units and long names.
+    """
+
+    sizes: Callable[[Any], Mapping[str, int]]
+    connect: Callable[..., Any]
+    max_out_degree: Callable[[Mapping[str, int], float], int]
+    init_state: Callable[..., Any]
+    step: Callable[..., Any]
+    neuron_variables: Mapping[str, Variable]
+    connection_probability: str = "p_conn"

@@ -1,0 +1,126 @@
+"""Random projections and event-driven spike delivery for spiking networks (pure JAX).
+
+Connectivity is a table: row ``i`` lists the targets of presynaptic neuron ``i`` (its out-edges),
+padded with a sentinel that lands in a discarded slot. It is drawn from an explicit key, so a
+sweep point's network depends only on its seed, never on how the sweep was chunked.
+
+Delivery is event-driven: only the neurons that spiked in the last step send anything. Their
+indices are found with two small ``top_k`` calls (which 32-neuron words hold a spike, then which
+neurons in them), their rows of the table are gathered and scattered into the targets' counts.
+The number of spikes per step varies (a driven network's first step can carry hundreds), so the
+step picks the smallest of a few buffer sizes that holds every point's spikes, and the last
+branch takes every neuron: no spike is ever dropped, whatever the activity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from neurosweep.models.base import pytree_dataclass
+
+__all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "BUFFER_SIZES", "WORD"]
+
+#: Spike-buffer sizes tried in order (per step, the largest count over the batch decides).
+BUFFER_SIZES = (16, 64, 256)
+#: Neurons per word in the two-level spike search.
+WORD = 32
+#: Out-degrees above mean + this many standard deviations are treated as impossible (and counted).
+_TAIL_SIGMAS = 8.0
+
+
+@pytree_dataclass
+class Connectivity:
+    """Out-edge table of one or more points.
+
+    ``targets`` (..., n_pre + 1, max_out_degree) int32: target slot of each synapse, or the
+    sentinel ``n_slots`` for padding (the extra row ``n_pre`` is all sentinel: the row a missing
+    spike reads). ``out_degree`` (..., n_pre): synapses per presynaptic neuron in the table.
+    ``truncated`` (...): rows filled to the table's width, which may have lost synapses (0 unless
+    the bound of :func:`out_degree_bound` was reached, which is flagged, not hidden).
+    """
+
+    targets: jax.Array
+    out_degree: jax.Array
+    truncated: jax.Array
+
+
+def out_degree_bound(n_post: int, p: float) -> int:
+    """A table width no row exceeds in practice: mean + 8 sd of Binomial(n_post, p), at least 1."""
+    mean = n_post * p
+    return max(1, min(n_post, math.ceil(mean + _TAIL_SIGMAS * math.sqrt(mean * (1 - p)) + 1)))
+
+
+def fixed_probability(key: jax.Array, n_pre: int, n_post: int, p: jax.Array, slot_offset: jax.Array, width: int, n_slots: int) -> Connectivity:
+    """Every (pre, post) pair connected independently with probability ``p`` (BrainPy
+    ``FixedProb``, self-connections included), as an out-edge table.
+
+    Each row is a Bernoulli process drawn by its gaps: the distance from one target to the next
+    is Geometric(p), so a row costs ``width`` draws instead of ``n_post``. A synapse from ``pre``
+    to ``post`` increments slot ``post + slot_offset[pre]`` (e.g. ``n_post`` for inhibitory senders).
+    """
+    uniform = jax.random.uniform(key, (n_pre, width), minval=jnp.finfo(jnp.float32).tiny, maxval=1.0)
+    log_miss = jnp.log1p(-jnp.minimum(p, 1.0 - 1e-7))
+    gaps = jnp.where(p > 0, jnp.floor(jnp.log(uniform) / log_miss) + 1.0, jnp.inf)
+    gaps = jnp.where(p >= 1.0, 1.0, gaps)
+    position = jnp.cumsum(gaps, axis=1) - 1.0  # 0-based index of each successive target
+    present = position < n_post
+    degree = jnp.sum(present, axis=1, dtype=jnp.int32)
+    post = jnp.where(present, position, 0.0).astype(jnp.int32)
+    targets = jnp.where(present, post + slot_offset[:, None], n_slots).astype(jnp.int32)
+    targets = jnp.concatenate([targets, jnp.full((1, width), n_slots, jnp.int32)])
+    # A full row may have had more targets than the table holds: flagged, never hidden.
+    truncated = jnp.sum(present[:, -1])
+    return Connectivity(targets=targets, out_degree=degree, truncated=truncated)
+
+
+def _spiking_indices(spike: jax.Array, size: int) -> jax.Array:
+    """Indices (point, size) of the spiking neurons of each point, padded with ``n`` (spike.shape[1]).
+
+    The caller guarantees each point has at most ``size`` spikes in at most ``size`` words.
+    """
+    n_points, n = spike.shape
+    padded = jnp.pad(spike, ((0, 0), (0, -n % WORD)))
+    words = padded.reshape(n_points, -1, WORD)
+    n_words = words.shape[1]
+    word_size = min(size, n_words)
+    word_found, word = jax.lax.top_k(jnp.any(words, axis=2).astype(jnp.float32), word_size)
+    candidates = jnp.take_along_axis(words, word[:, :, None], axis=1) & (word_found[:, :, None] > 0)
+    found, flat = jax.lax.top_k(candidates.reshape(n_points, -1).astype(jnp.float32), min(size, word_size * WORD))
+    index = jnp.take_along_axis(word, flat // WORD, axis=1) * WORD + flat % WORD
+    return jnp.where(found > 0, index, n).astype(jnp.int32)
+
+
+def _scatter_rows(index: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype) -> jax.Array:
+    """Counts per slot (point, n_slots) of the synapses of the rows ``index`` (point, k)."""
+    n_points = index.shape[0]
+    rows = jnp.take_along_axis(targets, index[:, :, None], axis=1, mode="clip")  # point, k, width
+    offset = (jnp.arange(n_points, dtype=jnp.int32) * (n_slots + 1))[:, None, None]
+    counts = jnp.zeros(n_points * (n_slots + 1), dtype).at[(rows + offset).reshape(-1)].add(1)
+    return counts.reshape(n_points, n_slots + 1)[:, :n_slots]
+
+
+def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype, buffer_sizes: tuple[int, ...] = BUFFER_SIZES) -> jax.Array:
+    """Synaptic events per slot (point, n_slots) caused by ``spike`` (point, n_pre).
+
+    The step's branch is the smallest buffer size that holds the spikes (and spike-holding
+    words) of every point of the batch; past the largest, every row is scattered.
+    """
+    n_points, n = spike.shape
+    words = jnp.pad(spike, ((0, 0), (0, -n % WORD))).reshape(n_points, -1, WORD)
+    need = jnp.maximum(jnp.max(jnp.sum(spike, axis=1)), jnp.max(jnp.sum(jnp.any(words, axis=2), axis=1)))
+    sizes = tuple(s for s in buffer_sizes if s < n)
+
+    def sparse(size: int):
+        return lambda s: _scatter_rows(_spiking_indices(s, size), targets, n_slots, dtype)
+
+    def every(s: jax.Array) -> jax.Array:
+        index = jnp.where(s, jnp.arange(n, dtype=jnp.int32), n)
+        return _scatter_rows(index, targets, n_slots, dtype)
+
+    if not sizes:
+        return every(spike)
+    branch = jnp.searchsorted(jnp.asarray(sizes), need)
+    return jax.lax.switch(branch, [sparse(size) for size in sizes] + [every], spike)
