@@ -203,7 +203,7 @@ def _record_neurons(record: Mapping[str, Any], model: ModelSpec, params: Mapping
     for neuron in neurons:
         if not isinstance(neuron, int) or isinstance(neuron, bool) or not 0 <= neuron < n:
             _fail(f"{key}.record.neurons", f"neuron indices are whole numbers in [0, {n}); got {neuron!r}")
-    if record.get("variables") and not neurons:
+    if set(record.get("variables", [])) & set(model.network.neuron_variables) and not neurons:
         _fail(f"{key}.record.neurons", "a network records variables of chosen neurons: list their indices")
     return tuple(int(v) for v in neurons)
 
@@ -308,7 +308,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if not produced <= set(model.inputs):
             _fail(f"{key}.protocol.kind", f"{model.name} takes inputs {list(model.inputs)}; {protocol_kind!r} gives {sorted(produced)}")
         record = raw.get("record", {})
-        allowed_records = list(model.network.neuron_variables) if model.network else [*model.variables, *model.inputs]
+        allowed_records = [*model.network.neuron_variables, *model.inputs] if model.network else [*model.variables, *model.inputs]
         record_variables = tuple(record.get("variables", []))
         for variable in record_variables:
             if variable not in allowed_records:

@@ -69,12 +69,14 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
 
 
 def analyse_job(dataset_path: str | os.PathLike, output: str | os.PathLike) -> None:
-    """Reduce a dataset to its spike statistics (and per-interval rates when an input was recorded)."""
-    from neurosweep.analysis import instantaneous_rate, spike_statistics
+    """Reduce a dataset to its spike statistics (network statistics for a network; per-interval rates when an input was recorded)."""
+    from neurosweep.analysis import instantaneous_rate, network_statistics, spike_statistics
     from neurosweep.store import open_dataset, write_dataset
 
     dataset = open_dataset(dataset_path).load()
-    if "spike_times" in dataset:
+    if "spike_neuron" in dataset:
+        reduced = network_statistics(dataset)
+    elif "spike_times" in dataset:
         reduced = spike_statistics(dataset)
         protocol = json.loads(dataset.attrs.get("experiment_config", "{}")).get("protocol", {})
         if "input_I" in dataset and protocol.get("kind") in ("ramp", "triangle"):

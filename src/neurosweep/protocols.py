@@ -74,6 +74,13 @@ def _ramp(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     return {"I": jnp.where((i >= start) & (i < end), value, 0.0)}
 
 
+def _ramp_hold(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    # I_start until t_start, linear to I_end at t_end, I_end after (a fast step with a rise time).
+    start, end = _steps(f["t_start_ms"], dt), _steps(f["t_end_ms"], dt)
+    fraction = jnp.clip((i - start) / jnp.maximum(end - start, 1.0), 0.0, 1.0)
+    return {"I": f["I_start"] + (f["I_end"] - f["I_start"]) * fraction}
+
+
 def _triangle(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     # Up from I_min to I_max over t_rise_ms, then back down over the same time (hysteresis scans).
     rise = _steps(f["t_rise_ms"], dt)
@@ -136,6 +143,13 @@ PROTOCOLS: dict[str, Protocol] = {
         (),
         _ramp,
         "linear ramp on [t_start_ms, t_end_ms), zero outside (BrainPy ramp_input)",
+    ),
+    "ramp_hold": Protocol(
+        {"I_start": None, "I_end": None, "t_start_ms": None, "t_end_ms": None},
+        {"I_start": _I, "I_end": _I, "t_start_ms": "ms", "t_end_ms": "ms"},
+        (),
+        _ramp_hold,
+        "I_start, then linear to I_end on [t_start_ms, t_end_ms), then I_end",
     ),
     "triangle": Protocol(
         {"I_min": None, "I_max": None, "t_rise_ms": None},

@@ -109,18 +109,19 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
         if plan.input_statistics:
             values = [observed["I_exc"], observed["I_inh"], observed["I_exc"] + observed["I_inh"]]
             sums = tuple(s + jnp.stack([v.astype(jnp.float64), v.astype(jnp.float64) ** 2]) for s, v in zip(sums, values))
-        currents = {"I_exc": observed["I_exc"], "I_inh": observed["I_inh"]}
+        currents = {"I_exc": observed["I_exc"], "I_inh": observed["I_inh"], "I": inputs["I"]}
         return (state, sums, events + observed["events"].astype(jnp.int64), currents), _pack(state.spike)
 
     def block(carry: tuple, b: jax.Array) -> tuple:
         steps = b * plan.record_every_steps + jnp.arange(plan.record_every_steps)
         carry, words = jax.lax.scan(one_step, carry, steps)
         state, observed = carry[0], carry[3]
-        values = {name: (getattr(state, name) if hasattr(state, name) else observed[name])[:, neurons] for name in plan.record_variables}
+        values = {name: observed[name] if name in model.inputs else (getattr(state, name) if hasattr(state, name) else observed[name])[:, neurons]
+                  for name in plan.record_variables}  # fmt: skip
         return carry, (words, values)
 
     zeros = jnp.zeros((2, n_points, n) if plan.input_statistics else (2, n_points, 0), jnp.float64)
-    observed0 = {"I_exc": jnp.zeros((n_points, n), dtype), "I_inh": jnp.zeros((n_points, n), dtype)}
+    observed0 = {"I_exc": jnp.zeros((n_points, n), dtype), "I_inh": jnp.zeros((n_points, n), dtype), "I": jnp.zeros((n_points,), dtype)}
     carry = (state, (zeros, zeros, zeros), jnp.zeros((n_points,), jnp.int64), observed0)
     n_blocks = plan.n_steps // plan.record_every_steps
     (state, sums, events, _), (words, traces) = jax.lax.scan(block, carry, jnp.arange(n_blocks))
@@ -187,6 +188,9 @@ def run_network_chunk(
     time = (np.arange(1, experiment.n_steps // k + 1) * k * experiment.dt_ms).round(9)
     variables = model.network.neuron_variables
     for name, trace in out["traces"].items():
+        if name in model.inputs:  # the external input: one trace per point, stored as input_<name>
+            data_vars[f"input_{name}"] = (("point", "time"), np.moveaxis(trace, 0, 1)[:n_real].astype(dtype), {"units": model.inputs[name], "long_name": f"external input {name}"})
+            continue
         data_vars[name] = (("point", "time", "recorded_neuron"), np.moveaxis(trace, 0, 1)[:n_real].astype(dtype),
                            {"units": variables[name].units, "long_name": variables[name].long_name})  # fmt: skip
     coords = dict(point_coords)
@@ -194,6 +198,7 @@ def run_network_chunk(
     coords["population"] = ("neuron", population, {"long_name": "population", "flag_values": list(range(len(sizes))), "flag_meanings": " ".join(sizes)})
     if experiment.record_variables:
         coords["time"] = ("time", time, {"units": "ms", "long_name": "time"})
+    if experiment.record_neurons:
         coords["recorded_neuron"] = ("recorded_neuron", np.asarray(plan.record_neurons, np.int64))
     attrs = {f"n_{name}": size for name, size in sizes.items()} | {
         "populations": " ".join(sizes),

@@ -116,6 +116,19 @@ def provenance(experiment: Any) -> dict[str, Any]:
     }
 
 
+def _pad_ragged(part: xr.Dataset, dim: str, width: int) -> xr.Dataset:
+    """Pad ``dim`` to ``width``: NaN for floats, -1 for integers (e.g. spike_neuron), False for flags."""
+    padded = {}
+    for name, variable in part.data_vars.items():
+        if dim not in variable.dims:
+            padded[name] = variable
+            continue
+        kind = variable.dtype.kind
+        fill = np.nan if kind in "fc" else (-1 if kind in "iu" else False)
+        padded[name] = variable.pad({dim: (0, width - part.sizes[dim])}, constant_values=fill)
+    return xr.Dataset(padded, coords={k: v for k, v in part.coords.items() if dim not in v.dims}, attrs=part.attrs)
+
+
 def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] = ()) -> xr.Dataset:
     """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis.
 
@@ -123,10 +136,10 @@ def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] 
     them to its own widest point).
     """
     parts = [open_dataset(p).load() for p in paths]
-    for dim in ("spike", "fixed_point"):  # ragged dims, NaN-padded per chunk to its own widest point
+    for dim in ("spike", "fixed_point"):  # ragged dims, padded per chunk to its own widest point
         if dim in parts[0].dims:
             width = max(part.sizes[dim] for part in parts)
-            parts = [part.pad({dim: (0, width - part.sizes[dim])}) if part.sizes[dim] < width else part for part in parts]
+            parts = [_pad_ragged(part, dim, width) if part.sizes[dim] < width else part for part in parts]
     dataset = xr.concat(parts, dim="point", join="exact", data_vars="minimal", coords="minimal", compat="override")
     dataset = dataset.sortby("point")
     dataset.attrs = dict(parts[0].attrs)

@@ -16,9 +16,13 @@ def label(array: xr.DataArray, name: str | None = None) -> str:
     return f"{text} ({units})" if units and units != "1" else str(text)
 
 
+#: Dims that belong to one run (never sweep axes).
+CORE_DIMS = ("time", "spike", "interval", "eigen", "fixed_point", "point", "neuron", "recorded_neuron", "population_name", "time_step")
+
+
 def points(dataset: xr.Dataset) -> xr.Dataset:
     """Flatten every sweep dim into ``point`` and drop diverged points (never plotted)."""
-    dims = [d for d in dataset.dims if d not in ("time", "spike", "interval", "eigen", "fixed_point", "point")]
+    dims = [d for d in dataset.dims if d not in CORE_DIMS]
     if dims:
         dataset = dataset.stack(point=dims)
     elif "point" not in dataset.dims:

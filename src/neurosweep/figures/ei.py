@@ -1,0 +1,205 @@
+"""E/I balanced network figures (course_figures.md section 3.3): rasters, rates, inputs, sweeps."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from neurosweep.analysis.network import smoothed_rate
+from neurosweep.figures import register
+from neurosweep.figures._common import points, setting
+
+POPULATION_COLORS = {"E": "tab:red", "I": "tab:blue"}
+
+
+def _run(dataset: xr.Dataset, **where: float) -> xr.Dataset:
+    """One network run: the sweep point matching ``where`` (or the only one)."""
+    flat = points(dataset)
+    if where:
+        mask = np.ones(flat.sizes["point"], bool)
+        for name, value in where.items():
+            mask &= np.isclose(flat[name].values, value)
+        flat = flat.isel(point=np.flatnonzero(mask))
+    return flat.isel(point=0)
+
+
+def _raster(ax: Axes, run: xr.Dataset, population: int, name: str, size: float = 1.0) -> None:
+    times, neurons = run["spike_time_ms"].values, run["spike_neuron"].values
+    valid = np.isfinite(times) & (neurons >= 0)
+    member = valid.copy()
+    member[valid] = run["population"].values[neurons[valid]] == population
+    offset = int(np.flatnonzero(run["population"].values == population)[0])
+    ax.plot(times[member], neurons[member] - offset, ".", ms=size, color=POPULATION_COLORS.get(name, "k"), rasterized=True)
+    ax.set(ylabel=f"{name} neuron")
+
+
+def _rate(run: xr.Dataset, name: str, width_ms: float) -> xr.DataArray:
+    return smoothed_rate(run["population_rate_hz"].sel(population_name=name), width_ms, float(run.attrs["dt_ms"]))
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    span = np.nanmax(values) - np.nanmin(values)
+    return (values - np.nanmin(values)) / span if span > 0 else values * 0
+
+
+def _stats_text(run: xr.Dataset) -> str:
+    rows = []
+    for name in run["population_name"].values:
+        r = run.sel(population_name=name)
+        fano = float(r["fano_factor"])
+        text = f"{name}: {float(r['rate_hz']):.1f} Hz, CV {float(r['cv_isi']):.2f}, Fano {'n/a (run < 200 ms)' if np.isnan(fano) else f'{fano:.2f}'}"
+        if "balance_index" in r:
+            text += f", net/exc input {float(r['balance_index']):+.2f}"
+        rows.append(text)
+    return "\n".join(rows) + f"\n(after {float(run['analysis_start_ms']):g} ms)"
+
+
+@register("ei_raster_rates")
+def ei_raster_rates(network: xr.Dataset) -> Figure:
+    """E/I balanced network (4000 LIF, COBA, p = 0.02, I_ext = 20): E and I rasters over their 5-ms population rates; the initial synchronous volley (from the random V0) gives way to asynchronous irregular firing."""
+    run = _run(network)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+    for column, name in enumerate(run["population_name"].values):
+        _raster(axes[0, column], run, column, str(name))
+        rate = _rate(run, name, 5.0)
+        axes[1, column].plot(rate["time_step"], rate, color=POPULATION_COLORS.get(str(name), "k"))
+        axes[1, column].set(xlabel="t (ms)", ylabel=f"{name} rate (Hz)")
+        axes[0, column].set_title(f"{name} population")
+    axes[0, 1].text(0.98, 0.98, _stats_text(run), transform=axes[0, 1].transAxes, ha="right", va="top", fontsize=8,
+                    bbox={"facecolor": "w", "alpha": 0.8})  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+@register("ei_single_neuron_inputs")
+def ei_single_neuron_inputs(network: xr.Dataset, neuron: int | None = None) -> Figure:
+    """One neuron's synaptic inputs in the balanced network: excitatory g_e (E_e - V) > 0, inhibitory g_i (E_i - V) < 0, and their true sum (they largely cancel); the sum with I_ext is labelled separately."""
+    run = _run(network)
+    neuron = int(run["recorded_neuron"].values[0]) if neuron is None else neuron
+    cell = run.sel(recorded_neuron=neuron)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    total = cell["I_exc"] + cell["I_inh"]
+    ax.plot(cell["time"], cell["I_exc"], color="tab:red", lw=1, label="E input")
+    ax.plot(cell["time"], cell["I_inh"], color="tab:blue", lw=1, label="I input")
+    ax.plot(cell["time"], total, color="k", lw=1.2, label="total = E + I")
+    ax.plot(cell["time"], total + setting(run, "I"), color="0.5", lw=1, ls="--", label=f"E + I + I_ext (I_ext = {setting(run, 'I'):g})")
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.set(xlabel="t (ms)", ylabel="input (mV)", title=f"neuron #{neuron}: mean E {float(cell['I_exc'].mean()):.1f}, I {float(cell['I_inh'].mean()):.1f}, total {float(total.mean()):.1f}")
+    ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def _tracking(ax: Axes, run: xr.Dataset, width_ms: float = 200.0, edge_ms: float = 100.0) -> None:
+    """Min-max normalised input, E rate and I rate (BrainPy firing_rate, width 200 ms), edges dropped."""
+    time = run["time"].values
+    keep = (time > edge_ms) & (time <= time[-1] - edge_ms)
+    ax.plot(time[keep], _normalised(run["input_I"].values[keep]), color="k", lw=1.5, label="input (normalised)")
+    for name in run["population_name"].values:
+        rate = _rate(run, name, width_ms).values[keep]
+        ax.plot(time[keep], _normalised(rate), color=POPULATION_COLORS.get(str(name), "k"), lw=1, label=f"{name} rate (normalised)")
+    ax.set(xlabel="t (ms)", ylabel="normalised")
+    ax.legend(loc="upper left", fontsize=8)
+
+
+@register("ei_linear_encoding")
+def ei_linear_encoding(staircase: xr.Dataset) -> Figure:
+    """Linear encoding: an input staircase I_ext = 20, 40, ..., 120 (1 s each) and the E and I population rates (200-ms window), min-max normalised; right, the mean rate of each step against its input."""
+    run = _run(staircase)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 4.5), gridspec_kw={"width_ratios": (2.2, 1)})
+    _tracking(left, run)
+    protocol = json.loads(staircase.attrs["experiment_config"])["protocol"]
+    levels, durations = np.asarray(protocol["I_values"]), np.asarray(protocol["durations_ms"])
+    ends = np.cumsum(durations)
+    for name in run["population_name"].values:
+        rate = run["population_rate_hz"].sel(population_name=name)
+        means = [float(rate.sel(time_step=slice(end - d + 200, end)).mean()) for end, d in zip(ends, durations)]
+        right.plot(levels, means, "o-", color=POPULATION_COLORS.get(str(name), "k"), label=str(name))
+    right.set(xlabel="I_ext", ylabel="rate (Hz), last 800 ms of each step", title="rate against input")
+    right.legend()
+    fig.tight_layout()
+    return fig
+
+
+@register("ei_sin_tracking")
+def ei_sin_tracking(sine: xr.Dataset) -> Figure:
+    """Tracking a sine input I_ext = 100 sin(2 pi t / 600 ms) (negative half-cycles included): normalised input, E and I rates (200-ms window)."""
+    fig, ax = plt.subplots(figsize=(12, 4.5))
+    _tracking(ax, _run(sine))
+    return fig
+
+
+@register("ei_textbook_variants")
+def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr.Dataset) -> Figure:
+    """Textbook variants (w_exc = 0.3, w_inh = 3.2, I_ext = 12, V0 ~ N(-60, 4)): (a) E raster over its 5-ms rate; (b) rate against input with linear fits; (c) a fast input step (12 -> 72 over 150-170 ms) in a 4000+1000 network with tau ~ N(20, 3) and the rate (10-ms window); (d) neuron #199's inputs and V with the threshold."""
+    fig = plt.figure(figsize=(15, 10))
+    grid = fig.add_gridspec(2, 2, hspace=0.35, wspace=0.3)
+    run = _run(raster)
+    sub = grid[0, 0].subgridspec(2, 1, height_ratios=(3, 1), hspace=0.05)
+    ax_raster, ax_rate = fig.add_subplot(sub[0]), fig.add_subplot(sub[1])
+    _raster(ax_raster, run, 0, "E", size=0.8)
+    rate = _rate(run, "E", 5.0)
+    ax_rate.plot(rate["time_step"], rate, color="tab:red")
+    ax_raster.set_title("(a) excitatory population")
+    ax_raster.set_xticklabels([])
+    ax_rate.set(xlabel="t (ms)", ylabel="E rate (Hz)")
+    ax = fig.add_subplot(grid[0, 1])
+    levels = rate_vs_input["I"].values
+    for name, style in (("E", ":"), ("I", "--")):
+        rates = rate_vs_input["rate_hz"].sel(population_name=name).values
+        slope, intercept = np.polyfit(levels, rates, 1)
+        ax.plot(levels, rates, "o", color=POPULATION_COLORS[name], label=f"{name}")
+        ax.plot(levels, slope * levels + intercept, style, color=POPULATION_COLORS[name], label=f"{name} fit: {slope:.2f} Hz per unit + {intercept:.1f}")
+    ax.set(xlabel="I_ext", ylabel="rate (Hz), 100-500 ms", title="(b) rate against input")
+    ax.legend(fontsize=8)
+    ax = fig.add_subplot(grid[1, 0])
+    run_step = _run(step)
+    keep = run_step["time"].values >= 100
+    ax.plot(run_step["time"][keep], run_step["input_I"][keep], color="k", label="input current")
+    twin = ax.twinx()
+    rate = _rate(run_step, "E", 10.0)
+    keep_rate = rate["time_step"].values >= 100
+    twin.plot(rate["time_step"][keep_rate], _normalised(rate.values[keep_rate]), color="tab:red", label="E rate (normalised)")
+    ax.set(xlabel="t (ms)", ylabel="I_ext", title="(c) response to a fast step")
+    twin.set_ylabel("normalised E rate", color="tab:red")
+    ax = fig.add_subplot(grid[1, 1])
+    neuron = int(run["recorded_neuron"].values[0])
+    cell = run.sel(recorded_neuron=neuron)
+    ax.plot(cell["time"], cell["I_exc"], color="tab:red", lw=1, label="E input")
+    ax.plot(cell["time"], cell["I_inh"], color="tab:blue", lw=1, label="I input")
+    ax.plot(cell["time"], cell["I_exc"] + cell["I_inh"] + setting(run, "I"), color="k", lw=1, label="total (+ I_ext)")
+    twin = ax.twinx()
+    twin.plot(cell["time"], cell["V"], color="tab:green", lw=1, label="V")
+    threshold = json.loads(run.attrs["experiment_config"]).get("params", {}).get("V_th", -50.0)  # the model default
+    twin.axhline(threshold, color="tab:green", ls=":", lw=1)
+    twin.set_ylabel("V (mV); dotted: threshold", color="tab:green")
+    ax.set(xlabel="t (ms)", ylabel="input (mV)", title=f"(d) neuron #{neuron}")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+@register("ei_balance_sweep")
+def ei_balance_sweep(sweep: xr.Dataset) -> Figure:
+    """Where the balanced asynchronous-irregular regime holds: E rate, CV of ISI, Fano factor and net/excitatory input over a grid of external input and inhibitory weight; contour: CV = 0.8 (irregular above)."""
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
+    e = sweep.sel(population_name="E")
+    x, y = sweep["I"].values, sweep["w_inh"].values
+    panels = (("rate_hz", "E rate (Hz)", "viridis", None), ("cv_isi", "CV of ISI", "magma", (0, 2)),
+              ("fano_factor", "Fano factor (100 ms)", "cividis", None), ("balance_index", "net / excitatory input", "coolwarm", (-1, 1)))  # fmt: skip
+    for ax, (name, title, cmap, limits) in zip(axes, panels):
+        if name not in e:
+            ax.set_visible(False)
+            continue
+        values = e[name].transpose("w_inh", "I").values
+        mesh = ax.pcolormesh(x, y, values, cmap=cmap, shading="nearest", vmin=None if limits is None else limits[0], vmax=None if limits is None else limits[1])
+        fig.colorbar(mesh, ax=ax)
+        cv = e["cv_isi"].transpose("w_inh", "I").values
+        if np.isfinite(cv).sum() > 3:
+            ax.contour(x, y, np.nan_to_num(cv), levels=[0.8], colors="w", linewidths=1.5)
+        ax.set(xlabel="I_ext", ylabel="w_inh", title=title)
+    fig.tight_layout()
+    return fig
