@@ -100,8 +100,10 @@ def _tracking(ax: Axes, run: xr.Dataset, width_ms: float = 200.0, edge_ms: float
     keep = (time > edge_ms) & (time <= time[-1] - edge_ms)
     ax.plot(time[keep], _normalised(run["input_I"].values[keep]), color="k", lw=1.5, label="input (normalised)")
     for name in run["population_name"].values:
-        rate = _rate(run, name, width_ms).values[keep]
-        ax.plot(time[keep], _normalised(rate), color=POPULATION_COLORS.get(str(name), "k"), lw=1, label=f"{name} rate (normalised)")
+        rate = _rate(run, name, width_ms)
+        steps = rate["time_step"].values
+        inside = (steps > edge_ms) & (steps <= steps[-1] - edge_ms)
+        ax.plot(steps[inside], _normalised(rate.values[inside]), color=POPULATION_COLORS.get(str(name), "k"), lw=1, label=f"{name} rate (normalised)")
     ax.set(xlabel="t (ms)", ylabel="normalised")
     ax.legend(loc="upper left", fontsize=8)
 

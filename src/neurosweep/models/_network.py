@@ -24,7 +24,7 @@ from neurosweep.models.base import pytree_dataclass
 __all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "BUFFER_SIZES", "WORD"]
 
 #: Spike-buffer sizes tried in order (per step, the largest count over the batch decides).
-BUFFER_SIZES = (16, 64, 256)
+BUFFER_SIZES = (16, 64, 256, 1024)
 #: Neurons per word in the two-level spike search.
 WORD = 32
 #: Out-degrees above mean + this many standard deviations are treated as impossible (and counted).
