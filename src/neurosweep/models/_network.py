@@ -25,6 +25,8 @@ __all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "
 
 #: Spike-buffer sizes tried in order (per step, the largest count over the batch decides).
 BUFFER_SIZES = (16, 64, 256, 1024)
+#: Synaptic events are counted in integers (exact, and a cheaper scatter than float64).
+COUNT_DTYPE = jnp.int32
 #: Neurons per word in the two-level spike search.
 WORD = 32
 #: Out-degrees above mean + this many standard deviations are treated as impossible (and counted).
@@ -98,8 +100,8 @@ def _scatter_rows(index: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp
     n_points = index.shape[0]
     rows = jnp.take_along_axis(targets, index[:, :, None], axis=1, mode="clip")  # point, k, width
     offset = (jnp.arange(n_points, dtype=jnp.int32) * (n_slots + 1))[:, None, None]
-    counts = jnp.zeros(n_points * (n_slots + 1), dtype).at[(rows + offset).reshape(-1)].add(1)
-    return counts.reshape(n_points, n_slots + 1)[:, :n_slots]
+    counts = jnp.zeros(n_points * (n_slots + 1), COUNT_DTYPE).at[(rows + offset).reshape(-1)].add(1)
+    return counts.reshape(n_points, n_slots + 1)[:, :n_slots].astype(dtype)
 
 
 def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype, buffer_sizes: tuple[int, ...] = BUFFER_SIZES) -> jax.Array:
