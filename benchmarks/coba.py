@@ -14,6 +14,11 @@ compiles or generates the code (Brian2 cpp_standalone: the binary's own run time
 the whole process (interpreter start to exit: import, build, compile, run). Population rates
 show that every tool simulates the same regime.
 
+Caches: ``neurosweep`` compiles cold (no persistent cache); ``neurosweep_warm_cache`` uses JAX's
+persistent compilation cache as every pipeline job does (warmed by the loop-mode run before the
+timed process); Brian2 runtime keeps its own Cython cache in ~/.cython (warm after the first run);
+Brian2 cpp_standalone builds in a fresh directory each time (always compiles).
+
 A second benchmark, ``--sweep``, runs 64 network instances (different seeds and inputs) as one
 batched neurosweep job and one by one, and reports the throughput gain.
 
@@ -49,23 +54,23 @@ def _rates(n_exc_spikes: int, n_inh_spikes: int) -> dict:
 # --------------------------------------------------------------------------- the tools
 
 
-def run_neurosweep(variant: str, precision: str, mode: str) -> dict:
+def run_neurosweep(variant: str, precision: str, mode: str, cache_dir: str | None = None) -> dict:
     import jax
     import numpy as np
 
+    if cache_dir:  # the persistent compilation cache every pipeline job uses (configure_jax)
+        jax.config.update("jax_compilation_cache_dir", cache_dir)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
     from neurosweep.experiments import parse_experiment
-    from neurosweep.simulate import _batch_fields, batch_params
-    from neurosweep.simulate_network import NetworkPlan, simulate_network, spike_events
+    from neurosweep.simulate_network import network_arguments, simulate_network, spike_events
 
     experiment = parse_experiment("coba", {
         "model": "ei_network", "dt_ms": DT_MS, "t_stop_ms": T_STOP_MS, "precision": precision,
         "init": {"V": {"normal": [V0_MEAN, V0_SD]}}, "seeds": [SEED],
         "protocol": {"kind": "constant", "I": VARIANTS[variant]}, "record": {"input_statistics": False},
     })  # fmt: skip
-    frame = experiment.chunk(0)
-    dtype = np.dtype(precision)
-    params, fields, plan = batch_params(experiment.model, experiment.params, frame, dtype), _batch_fields(experiment, frame, dtype), NetworkPlan.of(experiment)
-    seeds = jax.numpy.asarray(frame["seed"].to_numpy())
+    params, fields, seeds, plan = network_arguments(experiment)
     started = time.perf_counter()
     out = jax.block_until_ready(simulate_network(params, fields, seeds, plan))
     first = time.perf_counter() - started
@@ -183,8 +188,12 @@ def run_brainpy(variant: str, precision: str, mode: str) -> dict:
     return {"first_run_s": first, "loop_s": loop, **_rates(n_exc, n_inh)}
 
 
+#: Where the warm-cache variant keeps its compiled programs (warmed by the untimed loop-mode run).
+WARM_CACHE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "neurosweep_coba_jax_cache")
+
 TOOLS = {
     "neurosweep": run_neurosweep,
+    "neurosweep_warm_cache": lambda v, p, m: run_neurosweep(v, p, m, WARM_CACHE),
     "brian2_runtime": lambda v, p, m: run_brian2(v, p, m, "cython"),
     "brian2_cpp_1thread": lambda v, p, m: run_brian2(v, p, m, "cpp_standalone", 1),
     "brian2_cpp_2threads": lambda v, p, m: run_brian2(v, p, m, "cpp_standalone", 2),
@@ -201,8 +210,7 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
     import numpy as np
 
     from neurosweep.experiments import parse_experiment
-    from neurosweep.simulate import _batch_fields, batch_params
-    from neurosweep.simulate_network import NetworkPlan, simulate_network
+    from neurosweep.simulate_network import network_arguments, simulate_network
 
     def experiment(currents: list[float]):
         return parse_experiment("sweep", {
@@ -212,11 +220,9 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
         })  # fmt: skip
 
     currents = np.linspace(10.0, 40.0, n_networks)
-    dtype = np.dtype(precision)
 
     def timed(exp) -> float:
-        frame = exp.points()
-        args = (batch_params(exp.model, exp.params, frame, dtype), _batch_fields(exp, frame, dtype), jax.numpy.asarray(frame["seed"].to_numpy()), NetworkPlan.of(exp))
+        args = network_arguments(exp)
         jax.block_until_ready(simulate_network(*args))  # compile
         started = time.perf_counter()
         jax.block_until_ready(simulate_network(*args))
@@ -227,8 +233,7 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
     singles = [experiment([float(current)]) for current in currents]
     one_by_one_s = timed(singles[0])
     for exp in singles[1:]:
-        frame = exp.points()
-        args = (batch_params(exp.model, exp.params, frame, dtype), _batch_fields(exp, frame, dtype), jax.numpy.asarray(frame["seed"].to_numpy()), NetworkPlan.of(exp))
+        args = network_arguments(exp)
         started = time.perf_counter()
         jax.block_until_ready(simulate_network(*args))
         one_by_one_s += time.perf_counter() - started

@@ -27,6 +27,8 @@ import pandas as pd
 import xarray as xr
 
 from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
+from neurosweep.batching import batch_fields as _batch_fields
+from neurosweep.batching import batch_params, column as _column
 from neurosweep.experiments import INIT_SUFFIX, Experiment
 from neurosweep.models import ModelSpec, get_model
 from neurosweep.protocols import PROTOCOLS, protocol_inputs
@@ -164,29 +166,6 @@ def spike_steps(spike_words: np.ndarray, block_steps: int) -> list[np.ndarray]:
 def simulate_batch(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], plan: RunPlan):
     """Run every point of a batch (leading axis of all leaves) for ``plan.n_steps`` steps."""
     return jax.vmap(functools.partial(_run_single, plan=plan))(params, fields, initial)
-
-
-def _column(frame: pd.DataFrame, name: str, fixed: Any, dtype: Any) -> np.ndarray:
-    values = frame[name].to_numpy() if name in frame else fixed
-    return np.broadcast_to(np.asarray(values, dtype=dtype), (len(frame),) + np.shape(values)[1 if name in frame else 0 :])
-
-
-def batch_params(model: ModelSpec, fixed: Mapping[str, float], frame: pd.DataFrame, dtype: Any) -> Any:
-    """A ``Params`` pytree whose leaves are arrays over the points of ``frame``."""
-    defaults = dataclasses.asdict(model.Params())
-    values = {name: _column(frame, name, fixed.get(name, default), dtype) for name, default in defaults.items()}
-    return model.Params(**{k: jnp.asarray(v) for k, v in values.items()})
-
-
-def _batch_fields(experiment: Experiment, frame: pd.DataFrame, dtype: Any) -> dict[str, jax.Array]:
-    fields = {}
-    for name, value in experiment.protocol.items():
-        if name in frame:
-            fields[name] = jnp.asarray(frame[name].to_numpy(), dtype)
-        else:
-            array = np.asarray(value, dtype=dtype)
-            fields[name] = jnp.asarray(np.broadcast_to(array, (len(frame),) + array.shape))
-    return fields
 
 
 def sample_initial(initial: Mapping[str, Any], seeds: np.ndarray, dtype: Any) -> dict[str, jax.Array]:

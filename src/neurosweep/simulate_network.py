@@ -20,16 +20,19 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
+import pandas as pd
 
+from neurosweep.batching import batch_fields, batch_params
 from neurosweep.experiments import Experiment
 from neurosweep.models import get_model
 from neurosweep.models._network import BUFFER_SIZES, WORD
 from neurosweep.protocols import protocol_inputs
 
-__all__ = ["NetworkPlan", "run_network_chunk", "simulate_network"]
+__all__ = ["NetworkPlan", "network_arguments", "run_network_chunk", "simulate_network"]
 
 log = logging.getLogger("neurosweep")
+# Event counts and input statistics accumulate in 64-bit (and float64 experiments need it).
+jax.config.update("jax_enable_x64", True)
 
 #: Per-neuron input statistics accumulated over the run (mean and sd over time).
 _INPUTS = ("I_exc", "I_inh", "I_net")
@@ -93,10 +96,7 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
     dtype = jnp.dtype(plan.dtype)
     initial = json.loads(plan.initial)
     keys = jax.vmap(jax.random.PRNGKey)(seeds)
-    # One point at a time: a 4000 x 4000 draw per point, not 64 of them at once.
-    connectivity = jax.lax.map(
-        lambda a: network.connect(a[0], jax.random.fold_in(a[1], 1), sizes, plan.width), (params, keys)
-    )
+    connectivity = jax.vmap(lambda p, k: network.connect(p, jax.random.fold_in(k, 1), sizes, plan.width))(params, keys)
     state = jax.vmap(lambda p, k: network.init_state(p, jax.random.fold_in(k, 2), sizes, initial))(params, keys)
     n_points, n = state.V.shape
     neurons = jnp.asarray(plan.record_neurons or (0,), jnp.int32)
@@ -109,19 +109,20 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
         if plan.input_statistics:
             values = [observed["I_exc"], observed["I_inh"], observed["I_exc"] + observed["I_inh"]]
             sums = tuple(s + jnp.stack([v.astype(jnp.float64), v.astype(jnp.float64) ** 2]) for s, v in zip(sums, values))
-        currents = {"I_exc": observed["I_exc"], "I_inh": observed["I_inh"], "I": inputs["I"]}
+        # Carry to the block's end only the observables recorded there (recorded neurons only).
+        currents = {name: inputs[name] if name in model.inputs else observed[name][:, neurons] for name in carried}
         return (state, sums, events + observed["events"].astype(jnp.int64), currents), _pack(state.spike)
 
     def block(carry: tuple, b: jax.Array) -> tuple:
         steps = b * plan.record_every_steps + jnp.arange(plan.record_every_steps)
         carry, words = jax.lax.scan(one_step, carry, steps)
         state, observed = carry[0], carry[3]
-        values = {name: observed[name] if name in model.inputs else (getattr(state, name) if hasattr(state, name) else observed[name])[:, neurons]
-                  for name in plan.record_variables}  # fmt: skip
+        values = {name: observed[name] if name in carried else getattr(state, name)[:, neurons] for name in plan.record_variables}
         return carry, (words, values)
 
     zeros = jnp.zeros((2, n_points, n) if plan.input_statistics else (2, n_points, 0), jnp.float64)
-    observed0 = {"I_exc": jnp.zeros((n_points, n), dtype), "I_inh": jnp.zeros((n_points, n), dtype), "I": jnp.zeros((n_points,), dtype)}
+    carried = tuple(name for name in plan.record_variables if not hasattr(state, name))
+    observed0 = {name: jnp.zeros((n_points,) if name in model.inputs else (n_points, neurons.size), dtype) for name in carried}
     carry = (state, (zeros, zeros, zeros), jnp.zeros((n_points,), jnp.int64), observed0)
     n_blocks = plan.n_steps // plan.record_every_steps
     (state, sums, events, _), (words, traces) = jax.lax.scan(block, carry, jnp.arange(n_blocks))
@@ -152,11 +153,24 @@ def spike_events(words: np.ndarray, dt_ms: float, n_neurons: int) -> list[tuple[
     return [(((step[a:b] + 1) * dt_ms).round(9), neuron[a:b].astype(np.int32)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def network_arguments(experiment: Experiment, chunk_index: int = 0, size: int | None = None) -> tuple[Any, dict[str, jax.Array], jax.Array, NetworkPlan]:
+    """``(params, fields, seeds, plan)`` of one chunk, padded to ``size`` points (default the chunk size)."""
+    frame = experiment.chunk(chunk_index)
+    size = experiment.chunk_size if size is None else size
+    if len(frame) < size:
+        frame = pd.concat([frame, frame.iloc[[-1] * (size - len(frame))]])
+    dtype = np.dtype(experiment.precision)
+    params = batch_params(experiment.model, experiment.params, frame, dtype)
+    return params, batch_fields(experiment, frame, dtype), jnp.asarray(frame["seed"].to_numpy()), NetworkPlan.of(experiment)
+
+
 def run_network_chunk(
     experiment: Experiment, n_real: int, seeds: np.ndarray, point_coords: Mapping[str, Any], batch_params: Any, batch_fields: Mapping[str, jax.Array]
-) -> xr.Dataset:
+) -> Any:
     """Simulate one chunk (padded to the chunk size; the first ``n_real`` points are kept) and
     return its dataset (dims ``point``, ``spike``, ``neuron``, and ``time, recorded_neuron`` for traces)."""
+    import xarray as xr
+
     dtype = np.dtype(experiment.precision)
     plan = NetworkPlan.of(experiment)
     out = simulate_network(batch_params, batch_fields, jnp.asarray(seeds), plan)

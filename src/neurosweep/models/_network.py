@@ -24,7 +24,7 @@ from neurosweep.models.base import pytree_dataclass
 __all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "BUFFER_SIZES", "WORD"]
 
 #: Spike-buffer sizes tried in order (per step, the largest count over the batch decides).
-BUFFER_SIZES = (16, 64, 256, 1024)
+BUFFER_SIZES = (32, 512)
 #: Synaptic events are counted in integers (exact, and a cheaper scatter than float64).
 COUNT_DTYPE = jnp.int32
 #: Neurons per word in the two-level spike search.
