@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import neurosweep
@@ -30,7 +31,7 @@ def smoke_run(repo, tmp_path_factory):
 
 def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
     figures = sorted(p.name for p in (smoke_run / "results" / "figures").iterdir())
-    expected = ["hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
+    expected = ["ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
     assert figures == sorted([f"{name}.{ext}" for name in expected for ext in ("pdf", "png")])
     grid = neurosweep.load("hh_gK_by_I", results_dir=smoke_run / "results", analysis=True)
     assert grid["firing_rate_hz"].dims == ("gK", "I")
@@ -41,10 +42,20 @@ def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
     assert len(list((smoke_run / "results" / "hh_gK_by_I" / "chunks").iterdir())) == 3
 
 
+def test_a_network_sweep_goes_through_every_stage(smoke_run):
+    """Network chunks are collected into a grid (spike events padded with -1), analysed per population."""
+    network = neurosweep.load("ei_small", results_dir=smoke_run / "results", analysis=True)
+    assert network["rate_hz"].dims == ("I", "w_inh", "population_name")
+    assert network["spike_neuron"].dtype.kind == "i" and int(network["spike_neuron"].min()) == -1
+    # Rates rise with the input at the course's inhibitory weight.
+    rates = network["rate_hz"].sel(w_inh=6.7, population_name="E").values
+    assert np.all(np.diff(rates) > 0), rates
+
+
 def test_user_config_builds_only_what_it_declares(smoke_run):
     assert not (smoke_run / "results" / "hh_fi_rest").exists()
     assert sorted(p.name for p in (smoke_run / "results").iterdir() if p.name != "figures") == [
-        "hh_gK_by_I", "hh_gate_kinetics", "hh_pulse", "lif_fi",
+        "ei_small", "hh_gK_by_I", "hh_gate_kinetics", "hh_pulse", "lif_fi",
     ]  # fmt: skip
 
 

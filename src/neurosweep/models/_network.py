@@ -24,7 +24,7 @@ from neurosweep.models.base import pytree_dataclass
 __all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "BUFFER_SIZES", "WORD"]
 
 #: Spike-buffer sizes tried in order (per step, the largest count over the batch decides).
-BUFFER_SIZES = (32, 512)
+BUFFER_SIZES = (12, 32, 512)
 #: Synaptic events are counted in integers (exact, and a cheaper scatter than float64).
 COUNT_DTYPE = jnp.int32
 #: Neurons per word in the two-level spike search.
@@ -95,34 +95,44 @@ def _spiking_indices(spike: jax.Array, size: int) -> jax.Array:
     return jnp.where(found > 0, index, n).astype(jnp.int32)
 
 
-def _scatter_rows(index: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype) -> jax.Array:
-    """Counts per slot (point, n_slots) of the synapses of the rows ``index`` (point, k)."""
-    n_points = index.shape[0]
-    rows = jnp.take_along_axis(targets, index[:, :, None], axis=1, mode="clip")  # point, k, width
-    offset = (jnp.arange(n_points, dtype=jnp.int32) * (n_slots + 1))[:, None, None]
-    counts = jnp.zeros(n_points * (n_slots + 1), COUNT_DTYPE).at[(rows + offset).reshape(-1)].add(1)
-    return counts.reshape(n_points, n_slots + 1)[:, :n_slots].astype(dtype)
+def _scatter_rows(index: jax.Array, targets: jax.Array, n_slots: int) -> jax.Array:
+    """Counts per slot (point, n_slots) of the synapses of the flat neuron indices ``index`` (k,).
+
+    A flat index ``j`` is neuron ``j % n`` of point ``j // n``; ``n_points * n`` means "none".
+    """
+    n_points, n_rows, width = targets.shape  # n_rows = n + 1 (the last row is all sentinel)
+    n = n_rows - 1
+    point = index // n
+    row = jnp.where(index < n_points * n, index + point, n_points * n_rows - 1)
+    synapses = jnp.take(targets.reshape(n_points * n_rows, width), row, axis=0, mode="clip")  # k, width
+    offset = (jnp.minimum(point, n_points - 1) * (n_slots + 1))[:, None]
+    counts = jnp.zeros(n_points * (n_slots + 1), COUNT_DTYPE).at[(synapses + offset).reshape(-1)].add(1)
+    return counts.reshape(n_points, n_slots + 1)[:, :n_slots]
 
 
 def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype, buffer_sizes: tuple[int, ...] = BUFFER_SIZES) -> jax.Array:
     """Synaptic events per slot (point, n_slots) caused by ``spike`` (point, n_pre).
 
-    The step's branch is the smallest buffer size that holds the spikes (and spike-holding
-    words) of every point of the batch; past the largest, every row is scattered.
+    The spikes of every point of the batch are searched together (a batch of 64 quiet networks
+    needs a buffer for their total, not 64 buffers sized for the busiest one). The step's branch
+    is the smallest buffer size that holds them (and their words); past the largest, every row
+    is scattered.
     """
     n_points, n = spike.shape
-    words = jnp.pad(spike, ((0, 0), (0, -n % WORD))).reshape(n_points, -1, WORD)
-    need = jnp.maximum(jnp.max(jnp.sum(spike, axis=1)), jnp.max(jnp.sum(jnp.any(words, axis=2), axis=1)))
-    sizes = tuple(s for s in buffer_sizes if s < n)
+    flat = spike.reshape(1, n_points * n)
+    words = jnp.pad(flat, ((0, 0), (0, -flat.shape[1] % WORD))).reshape(-1, WORD)
+    need = jnp.maximum(jnp.sum(flat), jnp.sum(jnp.any(words, axis=1)))
+    scale = 1 << max(n_points - 1, 0).bit_length()  # the buffers grow with the batch (powers of two)
+    sizes = tuple(size * scale for size in buffer_sizes if size * scale < n_points * n)
 
     def sparse(size: int):
-        return lambda s: _scatter_rows(_spiking_indices(s, size), targets, n_slots, dtype)
+        return lambda s: _scatter_rows(_spiking_indices(s, size)[0], targets, n_slots).astype(dtype)
 
     def every(s: jax.Array) -> jax.Array:
-        index = jnp.where(s, jnp.arange(n, dtype=jnp.int32), n)
-        return _scatter_rows(index, targets, n_slots, dtype)
+        index = jnp.where(s[0], jnp.arange(n_points * n, dtype=jnp.int32), n_points * n)
+        return _scatter_rows(index, targets, n_slots).astype(dtype)
 
     if not sizes:
-        return every(spike)
+        return every(flat)
     branch = jnp.searchsorted(jnp.asarray(sizes), need)
-    return jax.lax.switch(branch, [sparse(size) for size in sizes] + [every], spike)
+    return jax.lax.switch(branch, [sparse(size) for size in sizes] + [every], flat)
