@@ -95,7 +95,7 @@ def test_course_network_is_asynchronous_irregular_and_balanced_over_seeds():
     assert np.all((rates > AI_RATE_HZ[0]) & (rates < AI_RATE_HZ[1])), rates
     assert float(stats["cv_isi"].mean()) > AI_MIN_CV
     # Balance: large excitatory and inhibitory inputs that cancel to a few percent of either.
-    exc, inh = stats["I_exc_mean"].values, stats["I_inh_mean"].values
+    exc, inh = stats["input_exc_mean"].values, stats["input_inh_mean"].values
     assert np.all(exc > 50) and np.all(inh < -50)
     assert np.all(np.abs(stats["balance_index"].values) < 0.1)
 

@@ -47,9 +47,9 @@ def test_a_network_sweep_goes_through_every_stage(smoke_run):
     network = neurosweep.load("ei_small", results_dir=smoke_run / "results", analysis=True)
     assert network["rate_hz"].dims == ("I", "w_inh", "population_name")
     assert network["spike_neuron"].dtype.kind == "i" and int(network["spike_neuron"].min()) == -1
-    # Rates rise with the input at the course's inhibitory weight.
-    rates = network["rate_hz"].sel(w_inh=6.7, population_name="E").values
-    assert np.all(np.diff(rates) > 0), rates
+    # Every point active and its chunk found (statistics of the regime: tests/test_network.py).
+    assert np.all(network["rate_hz"].values > 1.0), network["rate_hz"].values
+    assert network["input_exc_mean"].sizes == network["rate_hz"].sizes
 
 
 def test_user_config_builds_only_what_it_declares(smoke_run):

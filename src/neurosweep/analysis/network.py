@@ -52,7 +52,8 @@ def _per_neuron(times: np.ndarray, neurons: np.ndarray, n: int, t_start: float, 
 
 
 def network_statistics(dataset: xr.Dataset, transient_ms: float | None = None) -> xr.Dataset:
-    """Per population: ``rate_hz``, ``cv_isi``, ``fano_factor``, input balance; ``population_rate_hz`` per step.
+    """Per population: ``rate_hz``, ``cv_isi``, ``fano_factor``, ``input_{exc,inh,net}_{mean,sd}`` and
+    ``balance_index``; ``population_rate_hz`` per step.
 
     Rates, CV and Fano factor use the window (transient_ms, t_stop_ms]; the transient defaults to
     min(100 ms, a fifth of the run). The input statistics are over the whole run.
@@ -95,13 +96,14 @@ def network_statistics(dataset: xr.Dataset, transient_ms: float | None = None) -
     )
     out["analysis_start_ms"] = ((), t_start, {"units": "ms", "long_name": "start of the window of rate_hz, cv_isi and fano_factor"})
     if "I_exc_mean" in dataset:
-        for name, long in (("I_exc", "excitatory input"), ("I_inh", "inhibitory input"), ("I_net", "net synaptic input")):
+        # Named input_* (per population), apart from the per-neuron I_*_mean/sd of the dataset.
+        for name, short, long in (("I_exc", "exc", "excitatory input"), ("I_inh", "inh", "inhibitory input"), ("I_net", "net", "net synaptic input")):
             for stat, what in (("mean", "time mean"), ("sd", "sd over time")):
                 values = flat[f"{name}_{stat}"].transpose("flat_point", "neuron").values
                 per_population = np.stack([values[:, population == j].mean(axis=1) for j in range(len(names))], axis=1)
-                out[f"{name}_{stat}"] = (dims, per_population, {"units": "mV", "long_name": f"population mean of each neuron's {what} of the {long}"})
+                out[f"input_{short}_{stat}"] = (dims, per_population, {"units": "mV", "long_name": f"population mean of each neuron's {what} of the {long}"})
         with np.errstate(invalid="ignore", divide="ignore"):
-            out["balance_index"] = out["I_net_mean"] / out["I_exc_mean"]
+            out["balance_index"] = out["input_net_mean"] / out["input_exc_mean"]
         out["balance_index"].attrs = {"units": "1", "long_name": "net / excitatory mean input (0: exact balance, 1: no inhibition)"}
     if sweep:
         out = out.assign_coords(xr.Coordinates.from_pandas_multiindex(flat.indexes["flat_point"], "flat_point")).unstack("flat_point")
