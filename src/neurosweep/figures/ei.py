@@ -17,15 +17,9 @@ from neurosweep.figures._common import points, setting
 POPULATION_COLORS = {"E": "tab:red", "I": "tab:blue"}
 
 
-def _run(dataset: xr.Dataset, **where: float) -> xr.Dataset:
-    """One network run: the sweep point matching ``where`` (or the only one)."""
-    flat = points(dataset)
-    if where:
-        mask = np.ones(flat.sizes["point"], bool)
-        for name, value in where.items():
-            mask &= np.isclose(flat[name].values, value)
-        flat = flat.isel(point=np.flatnonzero(mask))
-    return flat.isel(point=0)
+def _run(dataset: xr.Dataset) -> xr.Dataset:
+    """The experiment's first network run (its only one, for the course figures)."""
+    return points(dataset).isel(point=0)
 
 
 def _raster(ax: Axes, run: xr.Dataset, population: int, name: str, size: float = 1.0) -> None:
