@@ -25,7 +25,7 @@ import pandas as pd
 from neurosweep.batching import batch_fields, batch_params
 from neurosweep.experiments import Experiment
 from neurosweep.models import get_model
-from neurosweep.models._network import BUFFER_SIZES, WORD
+from neurosweep.models._network import BUFFER_SIZE, WORD
 from neurosweep.protocols import protocol_inputs
 
 __all__ = ["NetworkPlan", "network_arguments", "run_network_chunk", "simulate_network"]
@@ -54,7 +54,7 @@ class NetworkPlan:
     record_neurons: tuple[int, ...] = ()
     record_every_steps: int = 1
     input_statistics: bool = True
-    buffer_sizes: tuple[int, ...] = BUFFER_SIZES
+    buffer_size: int = BUFFER_SIZE
 
     @classmethod
     def of(cls, experiment: Experiment) -> NetworkPlan:
@@ -105,7 +105,7 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
         state, sums, events, _ = carry
         inputs = jax.vmap(lambda f: protocol_inputs(plan.protocol_kind, f, i, plan.dt_ms, model.inputs, dtype))(fields)
         inputs["t_ms"] = i.astype(dtype) * plan.dt_ms
-        state, observed = network.step(state, params, connectivity, inputs, plan.dt_ms, plan.buffer_sizes)
+        state, observed = network.step(state, params, connectivity, inputs, plan.dt_ms, plan.buffer_size)
         if plan.input_statistics:
             values = [observed["I_exc"], observed["I_inh"], observed["I_exc"] + observed["I_inh"]]
             sums = tuple(s + jnp.stack([v.astype(jnp.float64), v.astype(jnp.float64) ** 2]) for s, v in zip(sums, values))

@@ -7,9 +7,9 @@ sweep point's network depends only on its seed, never on how the sweep was chunk
 Delivery is event-driven: only the neurons that spiked in the last step send anything. Their
 indices are found with two small ``top_k`` calls (which 32-neuron words hold a spike, then which
 neurons in them), their rows of the table are gathered and scattered into the targets' counts.
-The number of spikes per step varies (a driven network's first step can carry hundreds), so the
-step picks the smallest of a few buffer sizes that holds every point's spikes, and the last
-branch takes every neuron: no spike is ever dropped, whatever the activity.
+The number of spikes per step varies (a driven network's first step can carry hundreds), so a
+fixed buffer takes them in passes until none is left: no spike is ever dropped, whatever the
+activity, and the compiled program has one delivery path.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import jax.numpy as jnp
 
 from neurosweep.models.base import pytree_dataclass
 
-__all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "BUFFER_SIZES", "WORD"]
+__all__ = ["Connectivity", "fixed_probability", "out_degree_bound", "deliver", "BUFFER_SIZE", "WORD"]
 
-#: Spike-buffer sizes tried in order (per step, the largest count over the batch decides).
-BUFFER_SIZES = (12, 32, 512)
+#: Spikes delivered per pass (per network of the batch); a step repeats passes until none is left.
+BUFFER_SIZE = 16
 #: Synaptic events are counted in integers (exact, and a cheaper scatter than float64).
 COUNT_DTYPE = jnp.int32
 #: Neurons per word in the two-level spike search.
@@ -110,29 +110,26 @@ def _scatter_rows(index: jax.Array, targets: jax.Array, n_slots: int) -> jax.Arr
     return counts.reshape(n_points, n_slots + 1)[:, :n_slots]
 
 
-def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype, buffer_sizes: tuple[int, ...] = BUFFER_SIZES) -> jax.Array:
+def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype, buffer_size: int = BUFFER_SIZE) -> jax.Array:
     """Synaptic events per slot (point, n_slots) caused by ``spike`` (point, n_pre).
 
-    The spikes of every point of the batch are searched together (a batch of 64 quiet networks
-    needs a buffer for their total, not 64 buffers sized for the busiest one). The step's branch
-    is the smallest buffer size that holds them (and their words); past the largest, every row
-    is scattered.
+    The spikes of every point of the batch are searched together (a batch of quiet networks needs
+    a buffer for their total, not one per point sized for the busiest): up to ``buffer_size``
+    (times the batch, rounded up to a power of two) spikes per pass, passes repeated until every
+    spike is delivered. A typical step is one pass; a volley of thousands takes several; none is
+    ever dropped.
     """
     n_points, n = spike.shape
-    flat = spike.reshape(1, n_points * n)
-    words = jnp.pad(flat, ((0, 0), (0, -flat.shape[1] % WORD))).reshape(-1, WORD)
-    need = jnp.maximum(jnp.sum(flat), jnp.sum(jnp.any(words, axis=1)))
-    scale = 1 << max(n_points - 1, 0).bit_length()  # the buffers grow with the batch (powers of two)
-    sizes = tuple(size * scale for size in buffer_sizes if size * scale < n_points * n)
+    size = min(buffer_size * (1 << max(n_points - 1, 0).bit_length()), n_points * n)
 
-    def sparse(size: int):
-        return lambda s: _scatter_rows(_spiking_indices(s, size)[0], targets, n_slots).astype(dtype)
+    def pending(carry: tuple) -> jax.Array:
+        return jnp.any(carry[0])
 
-    def every(s: jax.Array) -> jax.Array:
-        index = jnp.where(s[0], jnp.arange(n_points * n, dtype=jnp.int32), n_points * n)
-        return _scatter_rows(index, targets, n_slots).astype(dtype)
+    def one_pass(carry: tuple) -> tuple:
+        remaining, counts = carry
+        index = _spiking_indices(remaining, size)[0]
+        counts = counts + _scatter_rows(index, targets, n_slots)
+        return remaining.reshape(-1).at[index].set(False, mode="drop").reshape(remaining.shape), counts
 
-    if not sizes:
-        return every(flat)
-    branch = jnp.searchsorted(jnp.asarray(sizes), need)
-    return jax.lax.switch(branch, [sparse(size) for size in sizes] + [every], flat)
+    start = (spike.reshape(1, n_points * n), jnp.zeros((n_points, n_slots), COUNT_DTYPE))
+    return jax.lax.while_loop(pending, one_pass, start)[1].astype(dtype)

@@ -174,7 +174,7 @@ class NetworkSpec:
     init_state:
         ``init_state(params, key, sizes, initial) -> State`` for one point.
     step:
-        ``step(state, params, connectivity, inputs, dt, buffer_sizes) -> (State, observables)``
+        ``step(state, params, connectivity, inputs, dt, buffer_size) -> (State, observables)``
         on a batch; observables hold ``spike`` (point, neuron) and per-neuron currents.
     neuron_variables:
         Per-neuron recordable names (traces of chosen neurons) with units and long names.

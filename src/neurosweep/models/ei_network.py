@@ -106,13 +106,13 @@ def init_state(params: Params, key: jax.Array, population_sizes: Mapping[str, in
 
 
 def step(
-    state: State, params: Params, connectivity: Connectivity, inputs: Mapping[str, jax.Array], dt: float, buffer_sizes: tuple[int, ...]
+    state: State, params: Params, connectivity: Connectivity, inputs: Mapping[str, jax.Array], dt: float, buffer_size: int
 ) -> tuple[State, dict[str, jax.Array]]:
     """One step for a batch (leading axis ``point``): projections, then neurons."""
     p = jax.tree_util.tree_map(lambda leaf: leaf[:, None], params)  # point, 1: broadcasts over neurons
     n = state.V.shape[1]
     dtype = state.V.dtype
-    events = deliver(state.spike, connectivity.targets, 2 * n, dtype, buffer_sizes)
+    events = deliver(state.spike, connectivity.targets, 2 * n, dtype, buffer_size)
     g_exc = state.g_exc * jnp.exp(-dt / p.tau_exc) + p.w_exc * events[:, :n]
     g_inh = state.g_inh * jnp.exp(-dt / p.tau_inh) + p.w_inh * events[:, n:]
     I_exc = g_exc * (p.E_exc - state.V)
