@@ -68,3 +68,20 @@ def integrate_and_fire(
     V = jnp.where(held, state.V, integrated.V)
     spike, V, t_last = fire(V, params.V_th, params.V_reset, t, state.t_last_spike_ms)
     return integrated, spike, V, t_last
+
+
+def voltage_init(params: Any, initial: Mapping[str, jax.Array]) -> VoltageState:
+    """A one-variable neuron's initial state: ``initial["V"]`` (default V_rest), never having spiked."""
+    return voltage_state(initial.get("V", params.V_rest), params.tau.dtype)
+
+
+def voltage_step(derivatives: Callable[..., Any]) -> Callable[..., tuple[VoltageState, dict[str, jax.Array]]]:
+    """The ``step`` of a one-variable integrate-and-fire neuron whose membrane obeys ``derivatives``."""
+
+    def step(
+        state: VoltageState, params: Any, inputs: Mapping[str, jax.Array], dt: float, method: str
+    ) -> tuple[VoltageState, dict[str, jax.Array]]:
+        _, spike, V, t_last = integrate_and_fire(state, params, inputs, dt, method, derivatives)
+        return VoltageState(V=V, t_last_spike_ms=t_last), {"spike": spike}
+
+    return step

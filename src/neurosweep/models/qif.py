@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import jax
 
-from neurosweep.models._fire import LAST_SPIKE, VoltageState, integrate_and_fire, voltage_rate, voltage_state
+from neurosweep.models._fire import LAST_SPIKE, VoltageState, voltage_init, voltage_rate, voltage_step
 from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
 
 @pytree_dataclass
@@ -37,15 +37,8 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     return voltage_rate(dV)
 
 
-def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
-    return voltage_state(initial.get("V", params.V_rest), params.tau.dtype)
-
-
-def step(
-    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
-) -> tuple[State, dict[str, jax.Array]]:
-    _, spike, V, t_last = integrate_and_fire(state, params, inputs, dt, method, derivatives)
-    return State(V=V, t_last_spike_ms=t_last), {"spike": spike}
+init_state = voltage_init
+step = voltage_step(derivatives)
 
 
 MODEL = ModelSpec(
