@@ -30,7 +30,7 @@ from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
 from neurosweep.batching import batch_fields as _batch_fields
 from neurosweep.batching import batch_params, column as _column
 from neurosweep.experiments import INIT_SUFFIX, Experiment
-from neurosweep.models import ModelSpec, get_model
+from neurosweep.models import get_model
 from neurosweep.protocols import PROTOCOLS, protocol_inputs
 
 # float64 is asked for per experiment; with x64 on, float32 stays float32 because every array
@@ -295,6 +295,11 @@ def _distinct(states: np.ndarray, converged: np.ndarray, tolerance: float = 1e-6
     return np.asarray(kept, dtype=int)
 
 
+def _constant_inputs(experiment: Experiment, frame: pd.DataFrame, dtype: Any) -> dict[str, jax.Array]:
+    """Each point's constant inputs (fixed points, vector fields): swept, set in ``inputs``, or 0."""
+    return {name: jnp.asarray(_column(frame, name, experiment.inputs.get(name, 0.0), dtype)) for name in experiment.model.inputs}
+
+
 def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dataset:
     """Newton from the configured initial state, or from every point of a grid of guesses.
 
@@ -305,10 +310,7 @@ def _fixed_point_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Data
     names = model.continuous_names
     dtype = np.dtype(experiment.precision)
     params = batch_params(model, experiment.params, frame, dtype)
-    inputs = {
-        name: jnp.asarray(_column(frame, name, experiment.inputs.get(name, 0.0), dtype))
-        for name in model.inputs
-    }
+    inputs = _constant_inputs(experiment, frame, dtype)
     initial = initial_values(experiment, frame, dtype)
 
     def solve(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
@@ -368,10 +370,7 @@ def _vector_field_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dat
     model = experiment.model
     dtype = np.dtype(experiment.precision)
     params = batch_params(model, experiment.params, frame, dtype)
-    inputs = {
-        name: jnp.asarray(_column(frame, name, experiment.inputs.get(name, 0.0), dtype))
-        for name in model.inputs
-    }
+    inputs = _constant_inputs(experiment, frame, dtype)
     names = list(experiment.plane)
     mesh = {name: jnp.asarray(grid, dtype) for name, grid in zip(names, np.meshgrid(*experiment.plane.values(), indexing="ij"))}
 

@@ -97,7 +97,7 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
     initial = json.loads(plan.initial)
     keys = jax.vmap(jax.random.PRNGKey)(seeds)
     connectivity = jax.vmap(lambda p, k: network.connect(p, jax.random.fold_in(k, 1), sizes, plan.width))(params, keys)
-    state = jax.vmap(lambda p, k: network.init_state(p, jax.random.fold_in(k, 2), sizes, initial))(params, keys)
+    state = jax.vmap(lambda p, k: model.init_state(p, jax.random.fold_in(k, 2), sizes, initial))(params, keys)
     n_points, n = state.V.shape
     neurons = jnp.asarray(plan.record_neurons or (0,), jnp.int32)
 
@@ -105,7 +105,7 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
         state, sums, events, _ = carry
         inputs = jax.vmap(lambda f: protocol_inputs(plan.protocol_kind, f, i, plan.dt_ms, model.inputs, dtype))(fields)
         inputs["t_ms"] = i.astype(dtype) * plan.dt_ms
-        state, observed = network.step(state, params, connectivity, inputs, plan.dt_ms, plan.buffer_size)
+        state, observed = model.step(state, params, connectivity, inputs, plan.dt_ms, plan.buffer_size)
         if plan.input_statistics:
             values = [observed["I_exc"], observed["I_inh"], observed["I_exc"] + observed["I_inh"]]
             sums = tuple(s + jnp.stack([v.astype(jnp.float64), v.astype(jnp.float64) ** 2]) for s, v in zip(sums, values))

@@ -158,9 +158,11 @@ class ModelFunction:
 class NetworkSpec:
     """What a network model adds to :class:`ModelSpec`.
 
-    A network's state and step are explicitly batched over sweep points (leading axis ``point``):
-    the event-driven synapse delivery picks its spike-buffer size from the whole batch, which a
-    ``vmap`` (turning the choice into a select of every branch) would defeat.
+    A network model's own ``init_state`` and ``step`` (on :class:`ModelSpec`) take other arguments
+    than a single neuron's: ``init_state(params, key, sizes, initial) -> State`` for one point, and
+    ``step(state, params, connectivity, inputs, dt, buffer_size) -> (State, observables)`` on a
+    batch (leading axis ``point``; observables hold ``spike`` and per-neuron currents). The step is
+    batched explicitly because the event-driven delivery searches the whole batch's spikes at once.
 
     Attributes
     ----------
@@ -168,14 +170,9 @@ class NetworkSpec:
         ``sizes(params) -> {population: size}`` from the structural parameters (Python ints).
     connect:
         ``connect(params, key, sizes, max_out_degree) -> Connectivity`` for ONE point (mapped
-        over the batch by the runner, one point at a time to bound memory).
+        over the batch by the runner).
     max_out_degree:
         ``max_out_degree(sizes, largest_p) -> int``: the width of the connectivity table.
-    init_state:
-        ``init_state(params, key, sizes, initial) -> State`` for one point.
-    step:
-        ``step(state, params, connectivity, inputs, dt, buffer_size) -> (State, observables)``
-        on a batch; observables hold ``spike`` (point, neuron) and per-neuron currents.
     neuron_variables:
         Per-neuron recordable names (traces of chosen neurons) with units and long names.
     """
@@ -183,7 +180,5 @@ class NetworkSpec:
     sizes: Callable[[Any], Mapping[str, int]]
     connect: Callable[..., Any]
     max_out_degree: Callable[[Mapping[str, int], float], int]
-    init_state: Callable[..., Any]
-    step: Callable[..., Any]
     neuron_variables: Mapping[str, Variable]
     connection_probability: str = "p_conn"

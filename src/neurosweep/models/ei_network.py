@@ -151,8 +151,6 @@ MODEL = ModelSpec(
         sizes=sizes,
         connect=connect,
         max_out_degree=max_out_degree,
-        init_state=init_state,
-        step=step,
         neuron_variables=NEURON_VARIABLES,
     ),
 )
