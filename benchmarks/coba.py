@@ -33,10 +33,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _harness import measure
 
 N_EXC, N_INH, P_CONN = 3200, 800, 0.02
 T_STOP_MS, DT_MS = 1000.0, 0.1
@@ -252,16 +253,7 @@ def _child(args: argparse.Namespace) -> None:
 
 
 def _measure(tool: str, variant: str, precision: str, mode: str, python: str, env: dict) -> dict:
-    command = [python, __file__, "--child", "--tool", tool, "--variant", variant, "--precision", precision, "--mode", mode]
-    started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
-    wall = time.perf_counter() - started
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode or not lines:
-        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]}
-    result = json.loads(lines[-1][len("RESULT ") :])
-    result["process_s"] = wall
-    return result
+    return measure(__file__, ["--tool", tool, "--variant", variant, "--precision", precision, "--mode", mode], python, env)
 
 
 def main() -> None:
