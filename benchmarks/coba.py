@@ -59,10 +59,11 @@ def run_neurosweep(variant: str, precision: str, mode: str, cache_dir: str | Non
     import jax
     import numpy as np
 
-    if cache_dir:  # the persistent compilation cache every pipeline job uses (configure_jax)
-        jax.config.update("jax_compilation_cache_dir", cache_dir)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    from neurosweep.runtime import configure_jax, skip_final_collection
 
+    # As a pipeline job process: the persistent compilation cache when asked, the quick exit always.
+    configure_jax(cache_dir)
+    skip_final_collection()
     from neurosweep.experiments import parse_experiment
     from neurosweep.simulate_network import network_arguments, simulate_network, spike_events
 

@@ -17,15 +17,17 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from neurosweep.models import ModelSpec, available_models, get_model
 from neurosweep.models.base import DOMAINS
 from neurosweep.protocols import PROTOCOLS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ConfigError",
@@ -134,21 +136,24 @@ class Experiment:
     def is_grid(self) -> bool:
         return not self.zip_axes
 
-    def points(self) -> pd.DataFrame:
-        """One row per sweep point, indexed by ``point`` (0..n-1), one column per swept name."""
+    def point_columns(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Sweep points ``start:stop`` as columns (one per swept name, and ``seed``), without pandas:
+        the network runner and the benchmarks need no DataFrame, and pandas costs half a second to import."""
         grid = dict(self.grid_axes)
         if len(self.seeds) > 1 or not (self.grid_axes or self.zip_axes):
             grid["seed"] = np.asarray(self.seeds)
         zipped = list(zip(*self.zip_axes.values())) or [()]
-        rows = []
-        for combo in itertools.product(zipped, *grid.values()):
-            row = dict(zip(self.zip_axes, combo[0]))
-            row.update(zip(grid, combo[1:]))
-            rows.append(row)
-        frame = pd.DataFrame(rows)
-        if "seed" not in frame:
-            frame["seed"] = self.seeds[0]
-        frame["seed"] = frame["seed"].astype(int)
+        rows = list(itertools.islice(itertools.product(zipped, *grid.values()), start, stop))
+        columns = {name: np.asarray([combo[0][k] for combo in rows]) for k, name in enumerate(self.zip_axes)}
+        columns.update({name: np.asarray([combo[1 + k] for combo in rows]) for k, name in enumerate(grid)})
+        columns["seed"] = columns["seed"].astype(int) if "seed" in columns else np.full(len(rows), int(self.seeds[0]))
+        return columns
+
+    def points(self) -> pd.DataFrame:
+        """One row per sweep point, indexed by ``point`` (0..n-1), one column per swept name."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.point_columns())
         frame.index.name = "point"
         return frame
 
@@ -164,9 +169,17 @@ class Experiment:
 
     def chunk(self, index: int) -> pd.DataFrame:
         """The sweep points of chunk ``index`` (the last one may be short; the runner pads it)."""
+        self._check_chunk(index)
+        return self.points().iloc[index * self.chunk_size : (index + 1) * self.chunk_size]
+
+    def chunk_columns(self, index: int) -> dict[str, np.ndarray]:
+        """:meth:`chunk` as columns (no pandas)."""
+        self._check_chunk(index)
+        return self.point_columns(index * self.chunk_size, (index + 1) * self.chunk_size)
+
+    def _check_chunk(self, index: int) -> None:
         if not 0 <= index < self.n_chunks:
             raise IndexError(f"chunk {index} of {self.name!r}: allowed 0..{self.n_chunks - 1}")
-        return self.points().iloc[index * self.chunk_size : (index + 1) * self.chunk_size]
 
     def to_json(self) -> str:
         """The experiment's own config, canonical, for provenance and rerun triggers."""

@@ -34,7 +34,8 @@ def experiment_from_json(spec: str | Mapping[str, Any]) -> Experiment:
 def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:
     """Run chunk ``chunk_index`` of the experiment and write it atomically to ``output``."""
     experiment = experiment_from_json(spec)
-    from neurosweep.simulate import configure_jax, run_chunk
+    from neurosweep.runtime import configure_jax
+    from neurosweep.simulate import run_chunk
     from neurosweep.store import provenance, write_dataset
 
     configure_jax(jax_cache_dir, experiment.device)

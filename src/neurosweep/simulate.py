@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,19 +36,9 @@ from neurosweep.protocols import PROTOCOLS, protocol_inputs
 # here is created with an explicit dtype.
 jax.config.update("jax_enable_x64", True)
 
-__all__ = ["configure_jax", "run_chunk", "RunPlan", "simulate_batch", "batch_params"]
+__all__ = ["run_chunk", "RunPlan", "simulate_batch", "batch_params"]
 
 log = logging.getLogger(__name__)
-
-
-def configure_jax(cache_dir: str | os.PathLike | None = None, device: str = "auto") -> None:
-    """Pick the platform and turn on the persistent compilation cache (call before any run)."""
-    if device == "cpu":
-        jax.config.update("jax_platforms", "cpu")
-    if cache_dir:
-        jax.config.update("jax_compilation_cache_dir", str(cache_dir))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 @dataclasses.dataclass(frozen=True)

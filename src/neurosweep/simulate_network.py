@@ -20,7 +20,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
 from neurosweep.batching import batch_fields, batch_params
 from neurosweep.experiments import Experiment
@@ -155,13 +154,13 @@ def spike_events(words: np.ndarray, dt_ms: float, n_neurons: int) -> list[tuple[
 
 def network_arguments(experiment: Experiment, chunk_index: int = 0, size: int | None = None) -> tuple[Any, dict[str, jax.Array], jax.Array, NetworkPlan]:
     """``(params, fields, seeds, plan)`` of one chunk, padded to ``size`` points (default the chunk size)."""
-    frame = experiment.chunk(chunk_index)
+    points = experiment.chunk_columns(chunk_index)
     size = experiment.chunk_size if size is None else size
-    if len(frame) < size:
-        frame = pd.concat([frame, frame.iloc[[-1] * (size - len(frame))]])
+    # Padding repeats the last point (its results are dropped).
+    points = {name: np.concatenate([values, values[-1:].repeat(max(size - len(values), 0), axis=0)]) for name, values in points.items()}
     dtype = np.dtype(experiment.precision)
-    params = batch_params(experiment.model, experiment.params, frame, dtype)
-    return params, batch_fields(experiment, frame, dtype), jnp.asarray(frame["seed"].to_numpy()), NetworkPlan.of(experiment)
+    params = batch_params(experiment.model, experiment.params, points, dtype)
+    return params, batch_fields(experiment, points, dtype), jnp.asarray(points["seed"]), NetworkPlan.of(experiment)
 
 
 def run_network_chunk(

@@ -4,9 +4,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _logging import to_log_file  # noqa: E402
+from _job import start_job  # noqa: E402
 
 from neurosweep.jobs import collect_job  # noqa: E402
 
-to_log_file(snakemake.log[0])
+start_job(snakemake.log[0])
 collect_job(snakemake.params.spec, list(snakemake.input), snakemake.output[0])
