@@ -96,7 +96,7 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
     initial = json.loads(plan.initial)
     keys = jax.vmap(jax.random.PRNGKey)(seeds)
     connectivity = jax.vmap(lambda p, k: network.connect(p, jax.random.fold_in(k, 1), sizes, plan.width))(params, keys)
-    state = jax.vmap(lambda p, k: model.init_state(p, jax.random.fold_in(k, 2), sizes, initial))(params, keys)
+    state = jax.vmap(lambda p, k: model.init_state(p, jax.random.fold_in(k, 2), sizes, initial, plan.dt_ms))(params, keys)
     n_points, n = state.V.shape
     neurons = jnp.asarray(plan.record_neurons or (0,), jnp.int32)
 

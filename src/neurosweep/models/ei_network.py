@@ -59,14 +59,15 @@ class Params:
 
 @pytree_dataclass
 class State:
-    """Per neuron (point, neuron); ``spike`` is the last step's, which the projections deliver."""
+    """Per neuron (point, neuron); ``spike`` is the last step's, which the projections deliver;
+    ``membrane_decay`` = exp(-dt / tau) of each neuron (its own tau when ``tau_sd > 0``)."""
 
     V: jax.Array
     g_exc: jax.Array
     g_inh: jax.Array
     t_last_spike_ms: jax.Array
     spike: jax.Array
-    tau: jax.Array
+    membrane_decay: jax.Array
 
 
 def sizes(params: Params) -> dict[str, int]:
@@ -97,7 +98,7 @@ def _from_normal(spec: Any, z: jax.Array, default: jax.Array) -> jax.Array:
     return jnp.full(z.shape, spec, z.dtype)
 
 
-def init_state(params: Params, key: jax.Array, population_sizes: Mapping[str, int], initial: Mapping[str, Any]) -> State:
+def init_state(params: Params, key: jax.Array, population_sizes: Mapping[str, int], initial: Mapping[str, Any], dt: float) -> State:
     """Per-neuron initial V (a number or a distribution; default V_rest), no conductance, never spiked.
 
     One draw of 2n standard normal numbers (V's, then the tau spread's): a single random kernel,
@@ -110,7 +111,7 @@ def init_state(params: Params, key: jax.Array, population_sizes: Mapping[str, in
     spread = jnp.where(jnp.arange(n) < n_exc, params.tau_sd * z[n:], 0.0)
     zeros = jnp.zeros((n,), dtype)
     return State(V=V, g_exc=zeros, g_inh=zeros, t_last_spike_ms=jnp.full((n,), NEVER_MS, dtype),
-                 spike=jnp.zeros((n,), bool), tau=jnp.maximum(params.tau + spread, 0.1))  # fmt: skip
+                 spike=jnp.zeros((n,), bool), membrane_decay=jnp.exp(-dt / jnp.maximum(params.tau + spread, 0.1)))  # fmt: skip
 
 
 def step(
@@ -126,12 +127,12 @@ def step(
     I_exc = g_exc * (p.E_exc - state.V)
     I_inh = g_inh * (p.E_inh - state.V)
     V_inf = p.V_rest + I_exc + I_inh + p.R * inputs["I"][:, None]
-    V = V_inf + (state.V - V_inf) * jnp.exp(-dt / state.tau)
+    V = V_inf + (state.V - V_inf) * state.membrane_decay
     t = inputs["t_ms"]
     V = jnp.where(refractory(t, state.t_last_spike_ms, p.tau_ref, dt), state.V, V)
     spike = V >= p.V_th
     new = State(V=jnp.where(spike, p.V_reset, V), g_exc=g_exc, g_inh=g_inh,
-                t_last_spike_ms=jnp.where(spike, t, state.t_last_spike_ms), spike=spike, tau=state.tau)  # fmt: skip
+                t_last_spike_ms=jnp.where(spike, t, state.t_last_spike_ms), spike=spike, membrane_decay=state.membrane_decay)  # fmt: skip
     return new, {"spike": spike, "I_exc": I_exc, "I_inh": I_inh, "events": jnp.sum(events, axis=1)}
 
 
