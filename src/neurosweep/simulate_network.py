@@ -1,7 +1,7 @@
 """The runner of network models: one jitted program per chunk, explicitly batched over points.
 
 Each point draws its connectivity and initial state from its own seed
-(``fold_in(PRNGKey(seed), 1)`` and ``2``), so a point's network is the same whatever chunk it
+(the threefry keys ``(1, seed)`` and ``(2, seed)``), so a point's network is the same whatever chunk it
 runs in. Spikes are kept in the loop as bits (one 32-bit word per 32 neurons per step) and
 stored as events (time, neuron); per-neuron input statistics (mean and sd over time of the
 excitatory, inhibitory and net synaptic input) are accumulated in float64; chosen neurons'
@@ -79,6 +79,20 @@ class NetworkPlan:
         )
 
 
+#: A point's independent random streams: the threefry keys (stream, seed).
+CONNECTIVITY_STREAM, INITIAL_STATE_STREAM = 1, 2
+
+
+def stream_key(seed: jax.Array, stream: int) -> jax.Array:
+    """The threefry key ``(stream, seed)`` (``PRNGKey(seed)`` is ``(0, seed)``; seeds below 2**32).
+
+    Distinct keys give independent streams, and, unlike ``fold_in``, deriving them costs no
+    threefry call: every random kernel is a sizeable part of a network job's cold compile.
+    """
+    data = jnp.stack([jnp.asarray(stream, jnp.uint32), jnp.asarray(seed).astype(jnp.uint32)])
+    return jax.random.wrap_key_data(data, impl="threefry2x32")
+
+
 def _pack(spike: jax.Array) -> jax.Array:
     """(point, n) bools -> (point, ceil(n / 32)) uint32 words, neuron j at bit j % 32 of word j // 32."""
     n_points, n = spike.shape
@@ -94,9 +108,8 @@ def simulate_network(params: Any, fields: Mapping[str, jax.Array], seeds: jax.Ar
     sizes = dict(plan.sizes)
     dtype = jnp.dtype(plan.dtype)
     initial = json.loads(plan.initial)
-    keys = jax.vmap(jax.random.PRNGKey)(seeds)
-    connectivity = jax.vmap(lambda p, k: network.connect(p, jax.random.fold_in(k, 1), sizes, plan.width))(params, keys)
-    state = jax.vmap(lambda p, k: model.init_state(p, jax.random.fold_in(k, 2), sizes, initial, plan.dt_ms))(params, keys)
+    connectivity = jax.vmap(lambda p, s: network.connect(p, stream_key(s, CONNECTIVITY_STREAM), sizes, plan.width))(params, seeds)
+    state = jax.vmap(lambda p, s: model.init_state(p, stream_key(s, INITIAL_STATE_STREAM), sizes, initial, plan.dt_ms))(params, seeds)
     n_points, n = state.V.shape
     neurons = jnp.asarray(plan.record_neurons or (0,), jnp.int32)
 
@@ -215,7 +228,7 @@ def run_network_chunk(
         coords["recorded_neuron"] = ("recorded_neuron", np.asarray(plan.record_neurons, np.int64))
     attrs = {f"n_{name}": size for name, size in sizes.items()} | {
         "populations": " ".join(sizes),
-        "connectivity": "every pair with probability p_conn, drawn from jax.random.fold_in(PRNGKey(seed), 1); "
+        "connectivity": "every pair with probability p_conn, drawn from the threefry key (1, seed) (neurosweep.simulate_network.stream_key); "
         f"out-edge table width {plan.width}",
     }
     dataset = xr.Dataset(data_vars, coords=coords, attrs=attrs)
