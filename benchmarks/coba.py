@@ -14,10 +14,13 @@ compiles or generates the code (Brian2 cpp_standalone: the binary's own run time
 the whole process (interpreter start to exit: import, build, compile, run). Population rates
 show that every tool simulates the same regime.
 
-Caches: ``neurosweep`` compiles cold (no persistent cache); ``neurosweep_warm_cache`` uses JAX's
-persistent compilation cache as every pipeline job does (warmed by the loop-mode run before the
-timed process); Brian2 runtime keeps its own Cython cache in ~/.cython (warm after the first run);
-Brian2 cpp_standalone builds in a fresh directory each time (always compiles).
+Caches, cold against cold and warm against warm: ``neurosweep``, ``brian2_runtime``,
+``brian2_cpp_*`` and ``brainpy`` compile everything in the timed process (no JAX cache, Cython's
+cache and the standalone project in a fresh directory); ``neurosweep_warm_cache`` loads its
+program from JAX's persistent compilation cache (as every pipeline job after the first does),
+``brian2_runtime_warm`` reuses its Cython modules and ``brian2_cpp_1thread_warm`` rebuilds its
+kept project incrementally (Brian2 rewrites only changed files, ``make`` recompiles only those),
+each warmed by the untimed loop-mode run of the same configuration.
 
 A second benchmark, ``--sweep``, runs 64 network instances (different seeds and inputs) as one
 batched neurosweep job and one by one, and reports the throughput gain.
@@ -85,18 +88,26 @@ def run_neurosweep(variant: str, precision: str, mode: str, cache_dir: str | Non
     return {"first_run_s": first, "loop_s": loop, **_rates(int((neurons < N_EXC).sum()), int((neurons >= N_EXC).sum()))}
 
 
-def run_brian2(variant: str, precision: str, mode: str, target: str, threads: int = 1) -> dict:
+def run_brian2(variant: str, precision: str, mode: str, target: str, threads: int = 1, warm: bool = False) -> dict:
+    """Brian2 in runtime (Cython) or cpp_standalone mode. Cold (``warm=False``): Cython's cache,
+    or the standalone project, in a fresh directory, so everything compiles; warm: one kept
+    directory per configuration, so Cython reuses its modules and ``make`` its object files
+    (Brian2 rewrites only the files whose code changed), as a user's second run does."""
     import tempfile
 
     import brian2 as b2
     import numpy as np
 
     b2.prefs.core.default_float_dtype = np.float32 if precision == "float32" else np.float64
+    kept = os.path.join(WARM_ROOT, f"brian2_{target}_{threads}_{precision}")
+    # The loop's time does not depend on what was compiled before: loop-mode runs use the kept directory.
+    directory = kept if warm or mode == "loop" else tempfile.mkdtemp(prefix="brian2_coba_")
     if target == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False, directory=tempfile.mkdtemp(prefix="brian2_coba_"))
+        b2.set_device("cpp_standalone", build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
     else:
         b2.prefs.codegen.target = "cython"
+        b2.prefs.codegen.runtime.cython.cache_dir = directory
     ms, mV = b2.ms, b2.mV
     b2.defaultclock.dt = DT_MS * ms
     equations = """
@@ -118,7 +129,8 @@ def run_brian2(variant: str, precision: str, mode: str, target: str, threads: in
     network.run(T_STOP_MS * ms)
     loop = None
     if target == "cpp_standalone":
-        b2.device.build(run=True, with_output=False)
+        # The directory must be given here: build() ignores set_device's and defaults to ./output.
+        b2.device.build(directory=directory, run=True, with_output=False)
         first = time.perf_counter() - started
         loop = b2.device._last_run_time if mode == "loop" else None
         counts = np.asarray(monitor.count)
@@ -190,14 +202,19 @@ def run_brainpy(variant: str, precision: str, mode: str) -> dict:
     return {"first_run_s": first, "loop_s": loop, **_rates(n_exc, n_inh)}
 
 
-#: Where the warm-cache variant keeps its compiled programs (warmed by the untimed loop-mode run).
-WARM_CACHE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "neurosweep_coba_jax_cache")
+#: Where the warm variants keep what they compiled (warmed by the untimed loop-mode run before each timed process).
+WARM_ROOT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "coba_benchmark_warm")
+WARM_CACHE = os.path.join(WARM_ROOT, "jax")
 
+#: Cold tools compile everything in the timed process; ``_warm`` ones reuse what an untimed run of
+#: the same configuration left (JAX's compilation cache, Cython's modules, Brian2's object files).
 TOOLS = {
     "neurosweep": run_neurosweep,
     "neurosweep_warm_cache": lambda v, p, m: run_neurosweep(v, p, m, WARM_CACHE),
     "brian2_runtime": lambda v, p, m: run_brian2(v, p, m, "cython"),
+    "brian2_runtime_warm": lambda v, p, m: run_brian2(v, p, m, "cython", warm=True),
     "brian2_cpp_1thread": lambda v, p, m: run_brian2(v, p, m, "cpp_standalone", 1),
+    "brian2_cpp_1thread_warm": lambda v, p, m: run_brian2(v, p, m, "cpp_standalone", 1, warm=True),
     "brian2_cpp_2threads": lambda v, p, m: run_brian2(v, p, m, "cpp_standalone", 2),
     "brainpy": run_brainpy,
 }
@@ -207,7 +224,8 @@ TOOLS = {
 
 
 def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: str = "float32") -> dict:
-    """64 networks (I_ext spread over 10..40, one connectivity seed) batched in one job vs one by one."""
+    """``n_networks`` networks (I_ext spread over 10..40, one connectivity seed) batched in one job
+    vs one by one, on JAX's default device."""
     import jax
     import numpy as np
 
@@ -240,7 +258,7 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
         jax.block_until_ready(simulate_network(*args))
         one_by_one_s += time.perf_counter() - started
     return {
-        "networks": n_networks, "t_stop_ms": t_stop_ms, "precision": precision,
+        "networks": n_networks, "t_stop_ms": t_stop_ms, "precision": precision, "device": str(jax.devices()[0]),
         "batched_s": batched_s, "one_by_one_s": one_by_one_s, "gain": one_by_one_s / batched_s,
         "batched_networks_per_s": n_networks / batched_s, "one_by_one_networks_per_s": n_networks / one_by_one_s,
     }  # fmt: skip
@@ -265,7 +283,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=["loop", "process"], default="loop")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--brainpy-python", default=os.environ.get("BRAINPY_PYTHON", sys.executable))
+    parser.add_argument("--platform", choices=["cpu", "cuda"], default="cpu", help="JAX platform of the neurosweep runs (peers run on the CPU)")
     parser.add_argument("--sweep", action="store_true", help="run the 64-network sweep benchmark instead")
+    parser.add_argument("--networks", type=int, default=64, help="networks in the sweep benchmark")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -273,13 +293,13 @@ def main() -> None:
         _child(args)
         return
     if args.sweep:
-        result = sweep_benchmark()
+        result = sweep_benchmark(args.networks)
         print(json.dumps(result, indent=1))
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             (args.out / "coba_sweep.json").write_text(json.dumps(result, indent=1))
         return
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "JAX_PLATFORMS": args.platform, "PYTHONUNBUFFERED": "1"}
     env.pop("JAX_COMPILATION_CACHE_DIR", None)  # cold compiles: no persistent cache
     tools = args.tool or list(TOOLS)
     variants = args.variant or list(VARIANTS)
