@@ -10,7 +10,8 @@ tau_ref = 5 ms, V0 ~ N(-55, 5) mV, 1 s at dt = 0.1 ms. Two variants:
   initial volley.
 
 Each tool runs in its own process; ``loop`` is the simulation alone after a warm-up run that
-compiles or generates the code (Brian2 cpp_standalone: the binary's own run time), ``process``
+compiles or generates the code (Brian2 cpp_standalone: the binary's own run time), best of
+``LOOP_RUNS`` runs in the process, ``process``
 the whole process (interpreter start to exit: import, build, compile, run). Population rates
 show that every tool simulates the same regime.
 
@@ -46,6 +47,8 @@ N_EXC, N_INH, P_CONN = 3200, 800, 0.02
 T_STOP_MS, DT_MS = 1000.0, 0.1
 W_EXC, W_INH = 0.6, 6.7
 V0_MEAN, V0_SD = -55.0, 5.0
+#: In loop mode, each tool's loop is timed this many times in its process (best kept): the VM is noisy.
+LOOP_RUNS = 3
 SEED = 2  # a seed whose connectivity sustains activity without input (the variant is bistable)
 VARIANTS = {"course": 20.0, "sustained": 0.0}
 
@@ -80,10 +83,10 @@ def run_neurosweep(variant: str, precision: str, mode: str, cache_dir: str | Non
     out = jax.block_until_ready(simulate_network(params, fields, seeds, plan))
     first = time.perf_counter() - started
     loop = None
-    if mode == "loop":
+    for _ in range(LOOP_RUNS if mode == "loop" else 0):
         started = time.perf_counter()
         out = jax.block_until_ready(simulate_network(params, fields, seeds, plan))
-        loop = time.perf_counter() - started
+        loop = min(loop or np.inf, time.perf_counter() - started)
     _, neurons = spike_events(np.asarray(out["spike_words"]), DT_MS, N_EXC + N_INH)[0]
     return {"first_run_s": first, "loop_s": loop, **_rates(int((neurons < N_EXC).sum()), int((neurons >= N_EXC).sum()))}
 
@@ -132,16 +135,20 @@ def run_brian2(variant: str, precision: str, mode: str, target: str, threads: in
         # The directory must be given here: build() ignores set_device's and defaults to ./output.
         b2.device.build(directory=directory, run=True, with_output=False)
         first = time.perf_counter() - started
-        loop = b2.device._last_run_time if mode == "loop" else None
         counts = np.asarray(monitor.count)
+        if mode == "loop":  # the binary's own run time, best of LOOP_RUNS runs of it
+            loop = b2.device._last_run_time
+            for _ in range(LOOP_RUNS - 1):
+                b2.device.run(directory=directory, with_output=False)
+                loop = min(loop, b2.device._last_run_time)
     else:
         first = time.perf_counter() - started
         counts = np.asarray(monitor.count).copy()
-        if mode == "loop":
-            # The second second: same work, code already generated and compiled.
+        # The following seconds: same work, code already generated and compiled.
+        for _ in range(LOOP_RUNS if mode == "loop" else 0):
             started = time.perf_counter()
             network.run(T_STOP_MS * ms)
-            loop = time.perf_counter() - started
+            loop = min(loop or np.inf, time.perf_counter() - started)
     return {"first_run_s": first, "loop_s": loop, **_rates(int(counts[:N_EXC].sum()), int(counts[N_EXC:].sum()))}
 
 
@@ -194,11 +201,11 @@ def run_brainpy(variant: str, precision: str, mode: str) -> dict:
     n_exc, n_inh = int(np.asarray(n_exc).sum()), int(np.asarray(n_inh).sum())
     first = time.perf_counter() - started
     loop = None
-    if mode == "loop":
+    for _ in range(LOOP_RUNS if mode == "loop" else 0):
         started = time.perf_counter()
         again = simulate()
         np.asarray(again[0])
-        loop = time.perf_counter() - started
+        loop = min(loop or np.inf, time.perf_counter() - started)
     return {"first_run_s": first, "loop_s": loop, **_rates(n_exc, n_inh)}
 
 

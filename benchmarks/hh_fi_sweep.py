@@ -40,7 +40,10 @@ V0 = -70.67647
 
 def run_neurosweep(n: int, precision: str, mode: str) -> dict:
     from neurosweep.experiments import parse_experiment
+    from neurosweep.runtime import skip_final_collection
     from neurosweep.simulate import run_chunk
+
+    skip_final_collection()  # as a pipeline job process does
 
     experiment = parse_experiment(
         "bench",
@@ -69,15 +72,17 @@ def run_brian2(n: int, precision: str, mode: str, target: str) -> dict:
     import brian2 as b2
     import numpy as np
 
-    b2.prefs.core.default_float_dtype = np.float32 if precision == "float32" else np.float64
-    if target == "cpp_standalone":
-        import tempfile
+    import tempfile
 
-        # A fresh build directory outside the repository: no reuse of an earlier build.
-        b2.set_device("cpp_standalone", build_on_run=False, directory=tempfile.mkdtemp(prefix="brian2_"))
+    b2.prefs.core.default_float_dtype = np.float32 if precision == "float32" else np.float64
+    # A fresh directory outside the repository (standalone project, or Cython's cache): no reuse of an earlier build.
+    directory = tempfile.mkdtemp(prefix="brian2_")
+    if target == "cpp_standalone":
+        b2.set_device("cpp_standalone", build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
     else:
         b2.prefs.codegen.target = "cython" if target == "cython" else "numpy"
+        b2.prefs.codegen.runtime.cython.cache_dir = directory
     mV, ms, uA, mS, uF = b2.mV, b2.ms, b2.uA, b2.msiemens, b2.ufarad
     b2.defaultclock.dt = DT_MS * ms
     equations = """
@@ -113,7 +118,7 @@ def run_brian2(n: int, precision: str, mode: str, target: str) -> dict:
     loop = None
     if target == "cpp_standalone":
         network.run(T_STOP_MS * ms)
-        b2.device.build(run=True, with_output=False)
+        b2.device.build(directory=directory, run=True, with_output=False)  # build() ignores set_device's directory
         first = time.perf_counter() - started
         loop = b2.device._last_run_time if mode == "loop" else None
     else:
