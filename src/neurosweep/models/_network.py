@@ -134,4 +134,5 @@ def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype
         return remaining.reshape(-1).at[index].set(False, mode="drop").reshape(remaining.shape), counts
 
     start = (spike.reshape(1, n_points * n), jnp.zeros((n_points, n_slots), COUNT_DTYPE))
-    return jax.lax.while_loop(pending, one_pass, start)[1].astype(dtype)
+    # A typical step's spikes fit in one pass: take it unconditionally, loop only over what is left.
+    return jax.lax.while_loop(pending, one_pass, one_pass(start))[1].astype(dtype)
