@@ -376,15 +376,12 @@ def _vector_field_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dat
     return xr.Dataset(data_vars, coords={**_point_coords(frame, experiment), **coords})
 
 
-def _network_dataset(experiment: Experiment, frame: pd.DataFrame) -> xr.Dataset:
+def _network_dataset(experiment: Experiment, chunk_index: int, frame: pd.DataFrame) -> xr.Dataset:
     """A chunk of a network model: padded to the chunk size like neurons, run batched."""
-    from neurosweep.simulate_network import run_network_chunk
+    from neurosweep.simulate_network import network_arguments, run_network_chunk
 
-    padded = _pad(frame, experiment.chunk_size)
-    dtype = np.dtype(experiment.precision)
-    params = batch_params(experiment.model, experiment.params, padded, dtype)
-    fields = _batch_fields(experiment, padded, dtype)
-    return run_network_chunk(experiment, len(frame), padded["seed"].to_numpy(), _point_coords(frame, experiment), params, fields)
+    params, fields, seeds, _ = network_arguments(experiment, chunk_index)
+    return run_network_chunk(experiment, len(frame), seeds, _point_coords(frame, experiment), params, fields)
 
 
 def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
@@ -393,7 +390,7 @@ def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
         return _function_dataset(experiment)
     frame = experiment.chunk(chunk_index)
     if experiment.model.network is not None:
-        return _network_dataset(experiment, frame)
+        return _network_dataset(experiment, chunk_index, frame)
     if experiment.kind == "vector_field":
         return _vector_field_dataset(experiment, frame)
     if experiment.kind == "fixed_points":

@@ -15,7 +15,7 @@ import functools
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +26,9 @@ from neurosweep.experiments import Experiment
 from neurosweep.models import get_model
 from neurosweep.models._network import BUFFER_SIZE, WORD
 from neurosweep.protocols import protocol_inputs
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["NetworkPlan", "network_arguments", "run_network_chunk", "simulate_network"]
 
@@ -178,7 +181,7 @@ def network_arguments(experiment: Experiment, chunk_index: int = 0, size: int | 
 
 def run_network_chunk(
     experiment: Experiment, n_real: int, seeds: np.ndarray, point_coords: Mapping[str, Any], batch_params: Any, batch_fields: Mapping[str, jax.Array]
-) -> Any:
+) -> xr.Dataset:
     """Simulate one chunk (padded to the chunk size; the first ``n_real`` points are kept) and
     return its dataset (dims ``point``, ``spike``, ``neuron``, and ``time, recorded_neuron`` for traces)."""
     import xarray as xr

@@ -160,7 +160,7 @@ class NetworkSpec:
 
     A network model's own ``init_state`` and ``step`` (on :class:`ModelSpec`) take other arguments
     than a single neuron's: ``init_state(params, key, sizes, initial, dt) -> State`` for one point
-(``dt`` lets it hold per-neuron propagators such as exp(-dt/tau), computed once, not every step), and
+    (``dt`` lets it hold per-neuron propagators such as exp(-dt/tau), computed once, not every step), and
     ``step(state, params, connectivity, inputs, dt, buffer_size) -> (State, observables)`` on a
     batch (leading axis ``point``; observables hold ``spike`` and per-neuron currents). The step is
     batched explicitly because the event-driven delivery searches the whole batch's spikes at once.
