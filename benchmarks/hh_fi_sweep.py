@@ -41,7 +41,7 @@ V0 = -70.67647
 def run_neurosweep(n: int, precision: str, mode: str) -> dict:
     from neurosweep.experiments import parse_experiment
     from neurosweep.runtime import skip_final_collection
-    from neurosweep.simulate import run_chunk
+    from neurosweep.runner import run_chunk
 
     skip_final_collection()  # as a pipeline job process does
 

@@ -7,6 +7,11 @@ from pathlib import Path
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
+from neurosweep.runtime import configure_jax  # noqa: E402
+
+# The one place a test session changes process settings (x64), as a job does.
+configure_jax()
+
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

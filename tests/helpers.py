@@ -7,7 +7,7 @@ from typing import Any
 import xarray as xr
 
 from neurosweep.experiments import parse_experiment
-from neurosweep.simulate import run_chunk
+from neurosweep.runner import run_chunk
 
 
 def simulate(config: dict[str, Any], name: str = "test", chunk: int = 0) -> xr.Dataset:

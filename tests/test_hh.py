@@ -29,7 +29,7 @@ def _params(dtype=jnp.float64, **overrides) -> hh.Params:
 
 def test_resting_state_is_the_course_value():
     params = _params()
-    found = find_fixed_point(hh.derivatives, hh.init_state(params, {"V": -65.0}), params, {"I": 0.0})
+    found = find_fixed_point(hh.derivatives, hh.init_state(params, {"V": -65.0}, None, None), params, {"I": 0.0})
     assert bool(found["converged"])
     assert float(found["state"].V) == pytest.approx(REST["V"], abs=TOLERANCE["hh_rest_V_mV"])
     for gate in "mhn":
@@ -67,7 +67,7 @@ def test_closed_form_exponential_euler_equals_autodiff_linearisation():
 
 
 def _rk4_error(dt: float, t_stop: float, reference: np.ndarray, params, I: float) -> float:
-    state = hh.init_state(params, {"V": -70.67647})
+    state = hh.init_state(params, {"V": -70.67647}, None, None)
     field = lambda s: hh.derivatives(s, params, {"I": I})  # noqa: E731
     n = round(t_stop / dt)
     final = jax.jit(lambda s: jax.lax.fori_loop(0, n, lambda i, x: rk4(field, x, dt), s))(state)
@@ -76,7 +76,7 @@ def _rk4_error(dt: float, t_stop: float, reference: np.ndarray, params, I: float
 
 
 def _reference(params, I: float, t_stop: float) -> np.ndarray:
-    state = hh.init_state(params, {"V": -70.67647})
+    state = hh.init_state(params, {"V": -70.67647}, None, None)
     y0 = np.array([float(getattr(state, k)) for k in ("V", "m", "h", "n")])
     field = jax.jit(lambda y: jnp.stack(jax.tree_util.tree_leaves(hh.derivatives(hh.State(*y), params, {"I": I}))))
     solution = solve_ivp(lambda t, y: np.asarray(field(jnp.asarray(y))), (0.0, t_stop), y0, method="DOP853", rtol=1e-13, atol=1e-13)

@@ -59,7 +59,7 @@ def test_refractory_hold_lasts_tau_ref():
     data = simulate({"model": "lif", "dt_ms": dt, "t_stop_ms": 60, "params": {"tau_ref": 5}, "init": {"V": 0},
                      "protocol": {"kind": "constant", "I": 100}, "record": {"variables": ["V"]}})  # fmt: skip
     V = data["V"].isel(point=0).values
-    t_spike = float(data["spike_times"].isel(point=0, spike=0))
+    t_spike = float(data["spike_time_ms"].isel(point=0, spike=0))
     at_reset = np.isclose(V, -5.0)
     first = int(np.flatnonzero(at_reset)[0])
     run_length = int(np.argmin(at_reset[first:]))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import simulate
 
 from neurosweep.analysis import network_statistics
 from neurosweep.experiments import ConfigError, parse_experiment
+from neurosweep.runner import run_chunk
 
 # Tolerances, named: what "asynchronous irregular" means here (course network, 4000 neurons).
 AI_RATE_HZ = (5.0, 60.0)  # the course's picture settles near 20 Hz
@@ -21,9 +24,40 @@ def _network(t_stop_ms: float, **config) -> dict:
     return {**base, **config}
 
 
+#: Spikes of the E/I network recorded with the code before the network kit (commit 18da7e3, the
+#: runner of ``simulate_network.py``): three configurations, f32 and f64, chunked, with traces.
+REFERENCE = Path(__file__).parent / "data" / "ei_reference_spikes.npz"
+REFERENCE_CASES = {
+    "course_f32": _network(100.0, seeds=[0, 1]),
+    "small_grid_f32": _network(200.0, params={"n_exc": 800, "n_inh": 200, "p_conn": 0.08}, protocol={"kind": "constant"},
+                               sweep={"grid": {"I": [12, 20, 40], "w_inh": [4, 6.7]}}, chunk_size=4),
+    "small_f64_tausd": _network(150.0, precision="float64", init={"V": {"normal": [-60, 4]}}, seeds=[5, 7, 12345],
+                                params={"n_exc": 400, "n_inh": 100, "p_conn": 0.05, "tau_sd": 3.0, "w_exc": 0.3, "w_inh": 3.2},
+                                protocol={"kind": "ramp_hold", "I_start": 12, "I_end": 72, "t_start_ms": 50, "t_end_ms": 70},
+                                record={"variables": ["V", "I_exc", "I_inh", "I"], "neurons": [3, 199], "every_ms": 0.5}),
+}  # fmt: skip
+
+
 def _statistics(dataset, t_stop_ms: float):
     dataset.attrs.update(t_stop_ms=t_stop_ms, dt_ms=0.1, populations="E I")
     return network_statistics(dataset)
+
+
+@pytest.mark.parametrize("case", sorted(REFERENCE_CASES))
+def test_the_composed_network_gives_the_same_spikes_as_the_code_before_it(case):
+    """Spike for spike (times, neurons), synaptic events and recorded traces, bit for bit."""
+    reference = np.load(REFERENCE)
+    experiment = parse_experiment(case, REFERENCE_CASES[case])
+    for chunk in range(experiment.n_chunks):
+        run = run_chunk(experiment, chunk)
+        for k in range(run.sizes["point"]):
+            key, n = f"{case}/{chunk}/{k}", int(run["n_spikes"][k])
+            np.testing.assert_array_equal(run["spike_time_ms"].values[k, :n], reference[f"{key}/time"])
+            np.testing.assert_array_equal(run["spike_neuron"].values[k, :n], reference[f"{key}/neuron"])
+            assert int(run["synaptic_events"][k]) == int(reference[f"{key}/events"])
+            if f"{key}/V" in reference.files:
+                np.testing.assert_array_equal(run["V"].values[k], reference[f"{key}/V"])
+                np.testing.assert_array_equal(run["I_exc"].values[k], reference[f"{key}/I_exc"])
 
 
 def test_without_recurrent_synapses_every_neuron_follows_the_lif_closed_form():
@@ -117,8 +151,9 @@ def test_rates_rise_monotonically_with_the_external_input():
         ({"params": {"n_exc": 0}}, r"experiments\.x\.params\.n_exc: 0 is outside the domain of ei_network\.n_exc: must be whole >= 1"),
         ({"sweep": {"grid": {"n_inh": [100, 200]}}}, r"experiments\.x\.sweep\.n_inh: n_inh fixes the network's array shapes"),
         ({"record": {"variables": ["V"], "neurons": [4000]}}, r"experiments\.x\.record\.neurons: neuron indices are whole numbers in \[0, 4000\)"),
-        ({"record": {"variables": ["V"]}}, r"experiments\.x\.record\.neurons: a network records variables of chosen neurons"),
-        ({"kind": "fixed_points"}, r"experiments\.x\.kind: ei_network is a network model: only kind simulation"),
+        ({"record": {"variables": ["I"], "neurons": [3]}}, r"experiments\.x\.record\.neurons: only for variables with dims"),
+        ({"kind": "fixed_points"}, r"experiments\.x\.kind: ei_network supports kinds \['simulation'\]; got 'fixed_points'"),
+        ({"sweep": {"grid": {"V_init": [-60, -55]}}}, r"experiments\.x\.sweep\.V_init: not a parameter of ei_network"),
     ],
 )
 def test_bad_network_input_is_rejected_with_its_key(change, message):

@@ -20,7 +20,7 @@ def _fixed_point(model_name: str, start: dict, I: float, **params):
     model = get_model(model_name)
     values = {**dataclasses.asdict(model.Params()), **params}
     p = model.Params(**{k: jnp.asarray(v, jnp.float64) for k, v in values.items()})
-    found = find_fixed_point(model.derivatives, model.init_state(p, start), p, {"I": jnp.asarray(I)}, variables=model.continuous_names)
+    found = find_fixed_point(model.derivatives, model.init_state(p, start, None, None), p, {"I": jnp.asarray(I)}, variables=model.continuous_names)
     state = {name: float(getattr(found["state"], name)) for name in model.continuous_names}
     return state, STABILITY_LABELS[int(found["stability"])], bool(found["converged"])
 

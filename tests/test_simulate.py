@@ -7,7 +7,7 @@ import xarray as xr
 from helpers import simulate
 
 from neurosweep.experiments import parse_experiment
-from neurosweep.simulate import run_chunk
+from neurosweep.runner import run_chunk
 
 SWEEP = {
     "model": "hh",
@@ -35,7 +35,7 @@ def test_result_does_not_depend_on_chunk_size_or_position():
     assert whole.sizes["point"] == split.sizes["point"] == 10
     np.testing.assert_array_equal(whole["V"].values, split["V"].values)
     np.testing.assert_array_equal(whole["n_spikes"].values, split["n_spikes"].values)
-    np.testing.assert_array_equal(whole["spike_times"].values, split["spike_times"].values)
+    np.testing.assert_array_equal(whole["spike_time_ms"].values, split["spike_time_ms"].values)
 
 
 def test_same_config_and_seed_give_identical_data_and_seeds_differ():
@@ -58,7 +58,7 @@ def test_every_spike_is_kept_at_its_step():
     """A neuron driven to fire at every one of 20,000 steps: every spike kept, at its step."""
     data = simulate({"model": "lif", "dt_ms": 0.1, "t_stop_ms": 2000, "params": {"tau_ref": 0.0, "tau": 1.0}, "init": {"V": 0},
                      "protocol": {"kind": "constant", "I": 1000.0}})  # fmt: skip
-    times = data["spike_times"].isel(point=0).values
+    times = data["spike_time_ms"].isel(point=0).values
     # From V_reset the threshold is reached in tau ln(1005/980) = 0.025 ms < dt: a spike every step.
     assert int(data["n_spikes"][0]) == 20000 == np.isfinite(times).sum()
     np.testing.assert_allclose(np.diff(times), 0.1, atol=1e-9)
@@ -69,7 +69,7 @@ def test_float64_and_float32_agree_and_are_recorded():
     single = simulate({**config, "precision": "float32"})
     double = simulate({**config, "precision": "float64"})
     assert single["V"].dtype == np.float32 and double["V"].dtype == np.float64
-    np.testing.assert_allclose(single["spike_times"], double["spike_times"], atol=0.1)
+    np.testing.assert_allclose(single["spike_time_ms"], double["spike_time_ms"], atol=0.1)
 
 
 def test_protocols_drive_the_inputs_at_the_right_steps():

@@ -31,7 +31,7 @@ def _run_pipeline(tmp_path, config=CONFIG, name="sweep"):
         jobs.simulate_job(spec, k, path)
         chunks.append(path)
     jobs.collect_job(spec, chunks, tmp_path / name / "dataset.zarr")
-    jobs.analyse_job(tmp_path / name / "dataset.zarr", tmp_path / name / "analysis.zarr")
+    jobs.analyse_job(spec, tmp_path / name / "dataset.zarr", tmp_path / name / "analysis.zarr")
     return experiment
 
 
@@ -42,7 +42,7 @@ def test_load_gives_sweep_dims_units_and_provenance(tmp_path):
     assert data["I"].values.tolist() == [18.0, 25.0, 40.0]
     assert data["tau"].attrs["units"] == "ms"
     assert data["firing_rate_hz"].attrs["units"] == "Hz"
-    assert data["spike_times"].attrs["units"] == "ms"
+    assert data["spike_time_ms"].attrs["units"] == "ms"
     for key in ("experiment_config", "git_commit", "jax_version", "device", "precision", "neurosweep_version", "seeds"):
         assert key in data.attrs, key
     assert json.loads(data.attrs["experiment_config"])["model"] == "lif"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
+from neurosweep.analysis import ANALYSES
 from neurosweep.models import ModelSpec, available_models, get_model
 from neurosweep.models.base import DOMAINS
 from neurosweep.protocols import PROTOCOLS
@@ -118,10 +119,12 @@ class Experiment:
     guesses: Mapping[str, np.ndarray]
     plane: Mapping[str, np.ndarray]
     config: Mapping[str, Any]
-    #: Network models: the neurons whose ``record_variables`` are kept as traces.
+    #: Variables with dims: the elements (neurons) whose ``record_variables`` are kept (empty: all).
     record_neurons: tuple[int, ...] = ()
-    #: Network models: accumulate each neuron's input mean and sd over time.
+    #: Store the model's time statistics (each neuron's input mean and sd over time).
     record_input_statistics: bool = True
+    #: The analyses run on the collected dataset (names in :data:`neurosweep.analysis.ANALYSES`).
+    analyses: tuple[str, ...] = ()
 
     @property
     def n_steps(self) -> int:
@@ -209,15 +212,16 @@ def _check_domains(model: ModelSpec, fixed: Mapping[str, float], swept: Mapping[
 
 
 def _record_neurons(record: Mapping[str, Any], model: ModelSpec, params: Mapping[str, float], key: str) -> tuple[int, ...]:
-    """The recorded neurons of a network experiment: indices in [0, number of neurons)."""
-    values = {**dataclasses.asdict(model.Params()), **params}
-    n = sum(model.network.sizes(model.Params(**values)).values())
+    """The recorded elements of variables with dims: indices in [0, size of the first dim)."""
     neurons = record.get("neurons", [])
-    for neuron in neurons:
-        if not isinstance(neuron, int) or isinstance(neuron, bool) or not 0 <= neuron < n:
-            _fail(f"{key}.record.neurons", f"neuron indices are whole numbers in [0, {n}); got {neuron!r}")
-    if set(record.get("variables", [])) & set(model.network.neuron_variables) and not neurons:
-        _fail(f"{key}.record.neurons", "a network records variables of chosen neurons: list their indices")
+    dims = {model.variables[v].dims[0] for v in record.get("variables", []) if v in model.variables and model.variables[v].dims}
+    if neurons and not dims:
+        _fail(f"{key}.record.neurons", f"only for variables with dims; {model.name}'s recorded variables have none")
+    sizes = model.sizes(model.defaults(**params))
+    for dim in dims:
+        for neuron in neurons:
+            if not isinstance(neuron, int) or isinstance(neuron, bool) or not 0 <= neuron < sizes[dim]:
+                _fail(f"{key}.record.neurons", f"{dim} indices are whole numbers in [0, {sizes[dim]}); got {neuron!r}")
     return tuple(int(v) for v in neurons)
 
 
@@ -271,7 +275,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     known = {
         "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
         "params", "protocol", "init", "sweep", "seeds", "record", "chunk_size",
-        "function", "grid", "inputs", "guesses", "plane",
+        "function", "grid", "inputs", "guesses", "plane", "analyses",
     }  # fmt: skip
     for field in raw:
         if field not in known:
@@ -286,8 +290,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     except ValueError as error:
         raise ConfigError(f"{key}.model: {error}") from None
 
-    if model.network and kind != "simulation":
-        _fail(f"{key}.kind", f"{model.name} is a network model: only kind simulation; got {kind!r}")
+    if kind not in model.kinds:
+        _fail(f"{key}.kind", f"{model.name} supports kinds {list(model.kinds)}; got {kind!r}")
     method = raw.get("method", model.methods[0])
     if method not in model.methods:
         _fail(f"{key}.method", f"unknown integrator {method!r}; allowed: {list(model.methods)}")
@@ -317,19 +321,18 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if "protocol" not in raw:
             _fail(f"{key}.protocol", f"missing; allowed kinds: {sorted(PROTOCOLS)}")
         protocol_kind, protocol = _resolve_protocol(raw["protocol"], f"{key}.protocol")
-        produced = {"I"} | ({"V_clamp"} if protocol_kind == "clamp" else set())
+        produced = set(PROTOCOLS[protocol_kind].outputs)
         if not produced <= set(model.inputs):
             _fail(f"{key}.protocol.kind", f"{model.name} takes inputs {list(model.inputs)}; {protocol_kind!r} gives {sorted(produced)}")
         record = raw.get("record", {})
-        allowed_records = [*model.network.neuron_variables, *model.inputs] if model.network else [*model.variables, *model.inputs]
+        allowed_records = [*model.variables, *model.inputs]
         record_variables = tuple(record.get("variables", []))
         for variable in record_variables:
             if variable not in allowed_records:
                 _fail(f"{key}.record.variables", f"{model.name} has no variable {variable!r}; allowed: {allowed_records}")
-        record_neurons = _record_neurons(record, model, params, key) if model.network else ()
-        for network_key in ("neurons", "input_statistics"):
-            if network_key in record and not model.network:
-                _fail(f"{key}.record.{network_key}", f"only for network models; {model.name} is one neuron per point")
+        record_neurons = _record_neurons(record, model, params, key)
+        if "input_statistics" in record and not model.time_statistics:
+            _fail(f"{key}.record.input_statistics", f"{model.name} keeps no time statistics")
         every_ms = float(record.get("every_ms", dt_ms))
         record_every_steps = _steps(every_ms, dt_ms, f"{key}.record.every_ms")
         if n_steps % record_every_steps:
@@ -377,8 +380,9 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
     if kind in ("fixed_points", "vector_field"):
         sweepable |= set(model.inputs)
-    if kind in ("simulation", "fixed_points") and not model.network:
-        sweepable |= {f"{name}{INIT_SUFFIX}" for name in model.state_names}
+    if kind in ("simulation", "fixed_points"):
+        scalar = [name for name in model.state_names if name not in model.variables or not model.variables[name].dims]
+        sweepable |= {f"{name}{INIT_SUFFIX}" for name in scalar}
     sweepable -= set(model.structural_params)
     for axis in [*grid_axes, *zip_axes]:
         if axis in grid_axes and axis in zip_axes:
@@ -397,6 +401,10 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         _fail(f"{key}.seeds", "give at least one seed")
     if len(set(seeds)) != len(seeds):
         _fail(f"{key}.seeds", f"seeds repeat: {list(seeds)}")
+    analyses = tuple(raw.get("analyses", model.analyses if kind == "simulation" else ()))
+    for analysis in analyses:
+        if analysis not in ANALYSES:
+            _fail(f"{key}.analyses", f"unknown analysis {analysis!r}; allowed: {sorted(ANALYSES)}")
     chunk_size = int(raw.get("chunk_size", default_chunk_size))
     if chunk_size < 1:
         _fail(f"{key}.chunk_size", f"must be >= 1, got {chunk_size}")
@@ -423,6 +431,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         record_neurons=record_neurons,
         record_input_statistics=bool(raw.get("record", {}).get("input_statistics", True)),
         chunk_size=chunk_size,
+        analyses=analyses,
         function=function,
         function_grid=function_grid,
         guesses=guesses,

@@ -35,7 +35,7 @@ def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cac
     """Run chunk ``chunk_index`` of the experiment and write it atomically to ``output``."""
     experiment = experiment_from_json(spec)
     from neurosweep.runtime import configure_jax
-    from neurosweep.simulate import run_chunk
+    from neurosweep.runner import run_chunk
     from neurosweep.store import provenance, write_dataset
 
     configure_jax(jax_cache_dir, experiment.device)
@@ -69,24 +69,19 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
     log.info("%s: collected %d chunk(s) into %s", experiment.name, len(inputs), output)
 
 
-def analyse_job(dataset_path: str | os.PathLike, output: str | os.PathLike) -> None:
-    """Reduce a dataset to its spike statistics (network statistics for a network; per-interval rates when an input was recorded)."""
-    from neurosweep.analysis import instantaneous_rate, network_statistics, spike_statistics
+def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Run the experiment's analyses (its config's ``analyses``, or its model's default) on its
+    dataset and write their merged result."""
+    from neurosweep.analysis import get_analysis
     from neurosweep.store import open_dataset, write_dataset
 
+    experiment = experiment_from_json(spec)
     dataset = open_dataset(dataset_path).load()
-    if "spike_neuron" in dataset:
-        reduced = network_statistics(dataset)
-    elif "spike_times" in dataset:
-        reduced = spike_statistics(dataset)
-        protocol = json.loads(dataset.attrs.get("experiment_config", "{}")).get("protocol", {})
-        if "input_I" in dataset and protocol.get("kind") in ("ramp", "triangle"):
-            reduced = reduced.merge(instantaneous_rate(dataset))
-    else:
-        reduced = xr.Dataset(attrs={"analysis": "none"})
+    reduced = xr.merge([get_analysis(name)(dataset) for name in experiment.analyses], compat="override", join="exact")
+    reduced.attrs = {"analyses": list(experiment.analyses)}
     reduced.attrs.update({k: dataset.attrs[k] for k in ("experiment", "git_commit") if k in dataset.attrs})
     write_dataset(reduced, output)
-    log.info("analysed %s -> %s", dataset_path, output)
+    log.info("analysed %s (%s) -> %s", dataset_path, ", ".join(experiment.analyses) or "nothing to analyse", output)
 
 
 def figure_job(

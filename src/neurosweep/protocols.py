@@ -1,9 +1,15 @@
 """Input protocols: what a neuron receives at each time step.
 
-A protocol is a kind (static) plus scalar fields (traced, so they can be swept). Its inputs at
-step ``i`` are computed inside the jitted loop from the step index, never stored as arrays, so a
-20-s ramp costs no memory. Times are compared in whole steps (``round(t_ms / dt)``), like
-BrainPy's ``section_input``, which makes every edge land on the same step in float32 and float64.
+A protocol is a kind (static) plus scalar fields (traced, so they can be swept). It declares the
+inputs it produces (``outputs``, with units); a model takes the inputs it names and every input
+it names that the protocol does not drive is zero. Inputs at step ``i`` are computed inside the
+jitted loop from the step index, never stored as arrays, so a 20-s ramp costs no memory. Times
+are compared in whole steps (``round(t_ms / dt)``), like BrainPy's ``section_input``, which makes
+every edge land on the same step in float32 and float64.
+
+A protocol may draw random numbers (resampled stimulus rates, OU noise): it gets the point's
+protocol key (derived from the point's seed, never from the chunk) and may carry a state from
+step to step.
 
 Current-like fields are in the model's input unit (uA/cm2 for HH, the dimensionless input of LIF).
 """
@@ -12,24 +18,46 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["PROTOCOLS", "Protocol", "protocol_inputs"]
+__all__ = ["INPUT_UNIT", "PROTOCOLS", "Protocol", "protocol_inputs", "protocol_start"]
 
 Fields = Mapping[str, jax.Array]
 
 
+#: A field or output in the model's input unit (e.g. uA/cm2 for HH).
+INPUT_UNIT = "input"
+
+
 @dataclasses.dataclass(frozen=True)
 class Protocol:
-    """A protocol kind: its scalar fields with defaults (None = required) and units."""
+    """A protocol kind: its scalar fields with defaults (None = required) and units, and the
+    inputs it produces with theirs.
+
+    ``inputs(fields, i, dt)`` gives the inputs at step ``i``; a random or stateful protocol gives
+    ``step(fields, i, dt, key, carry) -> (inputs, carry)`` instead, with ``start(fields)`` its
+    first carry.
+    """
 
     fields: Mapping[str, float | None]
     units: Mapping[str, str]
     list_fields: tuple[str, ...]
-    inputs: Callable[[Fields, jax.Array, float], dict[str, jax.Array]]
+    inputs: Callable[[Fields, jax.Array, float], dict[str, jax.Array]] | None
     doc: str
+    outputs: Mapping[str, str] = dataclasses.field(default_factory=lambda: {"I": INPUT_UNIT})
+    step: Callable[..., tuple[dict[str, jax.Array], Any]] | None = None
+    start: Callable[[Fields], Any] | None = None
+
+    def field_units(self, model_inputs: Mapping[str, str]) -> dict[str, str]:
+        """Each field's unit, the model's input unit filled in."""
+        return {k: model_inputs.get("I", "1") if u == INPUT_UNIT else u for k, u in self.units.items()}
+
+    def output_units(self, model_inputs: Mapping[str, str]) -> dict[str, str]:
+        """Each produced input's unit, the model's input unit filled in."""
+        return {k: model_inputs.get("I", "1") if u == INPUT_UNIT else u for k, u in self.outputs.items()}
 
 
 def _steps(t_ms: jax.Array, dt: float) -> jax.Array:
@@ -99,7 +127,27 @@ def _clamp(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     return {"I": jnp.zeros_like(V), "V_clamp": V}
 
 
-_I = "input"
+def _decision_stimulus(f: Fields, i: jax.Array, dt: float, key: jax.Array, carry: Any) -> tuple[dict[str, jax.Array], Any]:
+    # Wang (2002): during the stimulus, the rates of A and B are redrawn every resample_ms from
+    # N(mu0 (1 +/- c/100), sd); window w's draw comes from fold_in(key, w), so it needs no state.
+    since = i - _steps(f["t_start_ms"], dt)
+    inside = (since >= 0) & (since < _steps(f["duration_ms"], dt))
+    window = jnp.floor_divide(since, jnp.maximum(_steps(f["resample_ms"], dt), 1.0)).astype(jnp.int32)
+    noise = jax.random.normal(jax.random.fold_in(key, jnp.maximum(window, 0)), (2,), jnp.result_type(f["mu0_hz"]))
+    mean = f["mu0_hz"] * (1.0 + jnp.stack([1.0, -1.0]) * f["coherence"] / 100.0)
+    rates = jnp.where(inside, mean + f["sd_hz"] * noise, 0.0)
+    return {"stimulus_A_hz": rates[0], "stimulus_B_hz": rates[1]}, carry
+
+
+def _ou_noise(f: Fields, i: jax.Array, dt: float, key: jax.Array, noise: jax.Array) -> tuple[dict[str, jax.Array], Any]:
+    # Euler-Maruyama of tau dx = -x dt + sqrt(2 tau) sigma dW: stationary sd sigma, correlation time tau.
+    xi = jax.random.normal(jax.random.fold_in(key, i), (), noise.dtype)
+    ratio = dt / f["tau_ms"]
+    noise = noise - ratio * noise + f["sigma"] * jnp.sqrt(2.0 * ratio) * xi
+    return {"I": f["I_mean"] + noise}, noise
+
+
+_I = INPUT_UNIT
 PROTOCOLS: dict[str, Protocol] = {
     "constant": Protocol({"I": None}, {"I": _I}, (), _constant, "constant input I"),
     "pulse": Protocol(
@@ -165,12 +213,32 @@ PROTOCOLS: dict[str, Protocol] = {
         _sine,
         "I_offset + amplitude sin(2 pi t / period_ms) (negative half-cycles are negative input)",
     ),
+    "decision_stimulus": Protocol(
+        {"coherence": None, "mu0_hz": 40.0, "sd_hz": 10.0, "resample_ms": 50.0, "t_start_ms": 100.0, "duration_ms": 1000.0},
+        {"coherence": "%", "mu0_hz": "Hz", "sd_hz": "Hz", "resample_ms": "ms", "t_start_ms": "ms", "duration_ms": "ms"},
+        (),
+        None,
+        "two-choice stimulus (Wang 2002): rates mu0 (1 + c/100) to A and mu0 (1 - c/100) to B on "
+        "[t_start_ms, t_start_ms + duration_ms), each redrawn every resample_ms from N(mean, sd_hz); zero outside",
+        outputs={"stimulus_A_hz": "Hz", "stimulus_B_hz": "Hz"},
+        step=_decision_stimulus,
+    ),
+    "ou_noise": Protocol(
+        {"I_mean": 0.0, "sigma": None, "tau_ms": None},
+        {"I_mean": _I, "sigma": _I, "tau_ms": "ms"},
+        (),
+        None,
+        "I_mean plus Ornstein-Uhlenbeck noise of stationary sd sigma and correlation time tau_ms (starts at 0)",
+        step=_ou_noise,
+        start=lambda f: jnp.zeros_like(f["sigma"]),
+    ),
     "clamp": Protocol(
         {"V_hold_mV": None, "V_step_mV": None, "t_hold_ms": None, "t_step_ms": None},
         {"V_hold_mV": "mV", "V_step_mV": "mV", "t_hold_ms": "ms", "t_step_ms": "ms"},
         (),
         _clamp,
         "voltage clamp: V_hold_mV, stepped by V_step_mV on [t_hold_ms, t_hold_ms + t_step_ms)",
+        outputs={"I": _I, "V_clamp": "mV"},
     ),
 }
 
@@ -178,11 +246,19 @@ PROTOCOLS: dict[str, Protocol] = {
 _OPTIONAL = frozenset({"V_clamp"})
 
 
+def protocol_start(kind: str, fields: Fields) -> Any:
+    """The protocol's first carry (``()`` for a protocol without state)."""
+    start = PROTOCOLS[kind].start
+    return () if start is None else start(fields)
+
+
 def protocol_inputs(
-    kind: str, fields: Fields, i: jax.Array, dt: float, input_names: Mapping[str, str], dtype
-) -> dict[str, jax.Array]:
-    """Every input the model accepts at step ``i`` (plus ``t_ms``, the time at the step's start)."""
-    given = PROTOCOLS[kind].inputs(fields, i, dt)
+    kind: str, fields: Fields, i: jax.Array, dt: float, input_names: Mapping[str, str], dtype: Any, key: jax.Array, carry: Any
+) -> tuple[dict[str, jax.Array], Any]:
+    """Every input the model accepts at step ``i`` (plus ``t_ms``, the time at the step's start),
+    and the protocol's next carry."""
+    protocol = PROTOCOLS[kind]
+    given, carry = protocol.step(fields, i, dt, key, carry) if protocol.step else (protocol.inputs(fields, i, dt), carry)
     # An input the protocol does not drive is absent when absence means "not applied"
     # (a clamp), so the model skips that branch at trace time; other inputs default to zero.
     inputs = {
@@ -191,4 +267,4 @@ def protocol_inputs(
         if name in given or name not in _OPTIONAL
     }
     inputs["t_ms"] = i.astype(dtype) * dt
-    return inputs
+    return inputs, carry

@@ -1,6 +1,9 @@
-"""Process-level settings of a job: the JAX platform, the compilation cache, a quick exit.
+"""Process-level settings, made here and only here: JAX's 64-bit mode, the platform, the
+compilation cache, a quick exit.
 
-Light on imports (JAX only when configured), so that a job process pays for nothing it does not use.
+Nothing in neurosweep changes a process setting when it is imported; a job, a test session, a
+benchmark or a notebook calls :func:`configure_jax` once before running anything. Light on
+imports (JAX only when configured), so that a job process pays for nothing it does not use.
 """
 
 from __future__ import annotations
@@ -13,9 +16,15 @@ __all__ = ["configure_jax", "skip_final_collection"]
 
 
 def configure_jax(cache_dir: str | os.PathLike | None = None, device: str = "auto") -> None:
-    """Pick the platform and turn on the persistent compilation cache (call before any run)."""
+    """Turn on 64-bit mode, pick the platform and the persistent compilation cache (call once,
+    before any run).
+
+    64-bit mode lets an experiment ask for float64 and lets the runner count in int64; a float32
+    experiment stays float32, since every array it makes has an explicit dtype.
+    """
     import jax
 
+    jax.config.update("jax_enable_x64", True)
     if device == "cpu":
         jax.config.update("jax_platforms", "cpu")
     if cache_dir:

@@ -1,5 +1,5 @@
 rule analyse:
-    """Reduce a dataset: spike counts, rates, ISI statistics (Dataset -> Dataset)."""
+    """Run the experiment's analyses on its dataset (Dataset -> Dataset)."""
     input:
         "results/{experiment}/dataset.zarr",
     output:
@@ -8,5 +8,7 @@ rule analyse:
         "logs/{experiment}/analyse.log",
     conda:
         "../../envs/neurosweep.yaml"
+    params:
+        spec=experiment_spec,
     script:
         "../scripts/analyse.py"

@@ -1,6 +1,42 @@
-"""Analyses: Dataset -> Dataset reductions, chainable with ``.pipe``; no simulation here."""
+"""Analyses: Dataset -> Dataset reductions, chainable with ``.pipe``; no simulation here.
 
-from neurosweep.analysis.network import network_statistics, smoothed_rate
-from neurosweep.analysis.spikes import instantaneous_rate, spike_statistics
+:data:`ANALYSES` is the registry an experiment's config chooses from (``analyses: [...]``; a
+model names its default). Each entry takes the collected dataset and returns a Dataset on the
+same sweep coordinates. The modules load lazily: validating a config imports no xarray.
+"""
 
-__all__ = ["instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
+
+#: Registered analyses: name -> "module:function" (what each computes is in its docstring).
+ANALYSES: dict[str, str] = {
+    "spike_statistics": "neurosweep.analysis.spikes:spike_statistics",
+    "instantaneous_rate": "neurosweep.analysis.spikes:instantaneous_rate",
+    "network_statistics": "neurosweep.analysis.network:network_statistics",
+}
+
+_EXPORTS = {
+    "spike_statistics": "neurosweep.analysis.spikes",
+    "instantaneous_rate": "neurosweep.analysis.spikes",
+    "network_statistics": "neurosweep.analysis.network",
+    "smoothed_rate": "neurosweep.analysis.network",
+}
+
+
+def get_analysis(name: str) -> Callable[..., Any]:
+    """The registered analysis ``name``; a clear error lists the allowed names."""
+    if name not in ANALYSES:
+        raise ValueError(f"unknown analysis {name!r}; allowed: {sorted(ANALYSES)}")
+    module, function = ANALYSES[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

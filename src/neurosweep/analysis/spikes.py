@@ -1,6 +1,6 @@
-"""Spike-train statistics from the compact spike storage (NaN-padded ``spike_times``).
+"""Spike-train statistics from the compact spike storage (NaN-padded ``spike_time_ms``).
 
-Every function takes a Dataset with ``spike_times`` (dims ``..., spike``, ms) and ``n_spikes``
+Every function takes a Dataset with ``spike_time_ms`` (dims ``..., spike``, ms) and ``n_spikes``
 and returns a Dataset over the remaining dims, each variable with units and a long name.
 """
 
@@ -28,7 +28,7 @@ def spike_statistics(dataset: xr.Dataset, t_start_ms: float = 0.0, t_stop_ms: fl
     """
     if t_stop_ms is None:
         t_stop_ms = float(dataset.attrs["t_stop_ms"])
-    times = _in_window(dataset["spike_times"], t_start_ms, t_stop_ms)
+    times = _in_window(dataset["spike_time_ms"], t_start_ms, t_stop_ms)
     full_run = t_start_ms <= 0 and t_stop_ms >= float(dataset.attrs.get("t_stop_ms", np.inf))
     count = dataset["n_spikes"] if full_run else times.count("spike")
     window_s = (t_stop_ms - t_start_ms) / 1000.0
@@ -57,7 +57,7 @@ def instantaneous_rate(dataset: xr.Dataset, input_name: str = "input_I") -> xr.D
     For slow-ramp (hysteresis) protocols: the recorded input trace ``input_name`` is
     interpolated at each spike time; ``rising`` tells the ramp's direction at the spike.
     """
-    times = dataset["spike_times"]
+    times = dataset["spike_time_ms"]
     rate = (1000.0 / times.diff("spike")).rename(spike="interval")
     t_mid = times.isel(spike=slice(1, None)).rename(spike="interval")
     trace = dataset[input_name]

@@ -65,8 +65,26 @@ def setting(dataset: xr.Dataset, name: str) -> float:
 
 def draw_spikes(ax: Axes, row: xr.Dataset, peak_mv: float, color: str) -> None:
     """Draw each spike as a line up to ``peak_mv`` at its time (the course overwrites V there)."""
-    times = row["spike_times"].values
+    times = row["spike_time_ms"].values
     times = times[np.isfinite(times)]
     if times.size:
         base = np.interp(times, row["time"].values, row["V"].values)
         ax.vlines(times, base, peak_mv, color=color, lw=1.0)
+
+
+def raster(ax: Axes, run: xr.Dataset, population: int, name: str, color: str, size: float = 1.0) -> None:
+    """Spikes of one population of a network run (neurons numbered from 0 within it)."""
+    times, neurons = run["spike_time_ms"].values, run["spike_neuron"].values
+    valid = np.isfinite(times) & (neurons >= 0)
+    member = valid.copy()
+    member[valid] = run["population"].values[neurons[valid]] == population
+    offset = int(np.flatnonzero(run["population"].values == population)[0])
+    ax.plot(times[member], neurons[member] - offset, ".", ms=size, color=color, rasterized=True)
+    ax.set(ylabel=f"{name} neuron")
+
+
+def population_rate(run: xr.Dataset, name: str, width_ms: float) -> xr.DataArray:
+    """A population's rate (Hz) smoothed as BrainPy's ``firing_rate`` over ``width_ms``."""
+    from neurosweep.analysis.network import smoothed_rate
+
+    return smoothed_rate(run["population_rate_hz"].sel(population_name=name), width_ms, float(run.attrs["dt_ms"]))

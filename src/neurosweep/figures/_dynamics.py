@@ -33,7 +33,7 @@ def fixed_point_list(fixed: xr.Dataset, names: list[str]) -> list[tuple[dict[str
 def split_at_resets(run: xr.Dataset, variable: str) -> np.ndarray:
     """``run[variable]`` with NaN at the first sample after each spike: no line through a reset."""
     values = run[variable].values.astype(float).copy()
-    spikes = run["spike_times"].values[np.isfinite(run["spike_times"].values)]
+    spikes = run["spike_time_ms"].values[np.isfinite(run["spike_time_ms"].values)]
     after_reset = np.unique(np.searchsorted(run["time"].values, spikes))
     values[after_reset[after_reset < values.size]] = np.nan
     return values

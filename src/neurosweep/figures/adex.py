@@ -57,7 +57,7 @@ def adex_phase_plane(
         trace.plot(flat["time"], split_at_resets(flat, "V"), color="tab:blue", lw=1, label="V (mV)")
         twin = trace.twinx()
         twin.plot(flat["time"], flat["w"], color="tab:orange", lw=1, label="w")
-        trace.set(xlabel="t (ms)", ylabel="V (mV)", title=f"{name}, I = {setting(run, 'I'):g}: {int(flat['spike_times'].notnull().sum())} spikes")
+        trace.set(xlabel="t (ms)", ylabel="V (mV)", title=f"{name}, I = {setting(run, 'I'):g}: {int(flat['spike_time_ms'].notnull().sum())} spikes")
         twin.set_ylabel("w", color="tab:orange")
         phase_plane(axes[row, 1], plane, fixed, run, reset=setting(run, "V_reset"))
         axes[row, 1].set_title(f"{name}, I = {setting(run, 'I'):g}")

@@ -10,9 +10,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from neurosweep.analysis.network import smoothed_rate
 from neurosweep.figures import register
-from neurosweep.figures._common import points, setting
+from neurosweep.figures._common import points, population_rate, raster, setting
 
 POPULATION_COLORS = {"E": "tab:red", "I": "tab:blue"}
 
@@ -20,20 +19,6 @@ POPULATION_COLORS = {"E": "tab:red", "I": "tab:blue"}
 def _run(dataset: xr.Dataset) -> xr.Dataset:
     """The experiment's first network run (its only one, for the course figures)."""
     return points(dataset).isel(point=0)
-
-
-def _raster(ax: Axes, run: xr.Dataset, population: int, name: str, size: float = 1.0) -> None:
-    times, neurons = run["spike_time_ms"].values, run["spike_neuron"].values
-    valid = np.isfinite(times) & (neurons >= 0)
-    member = valid.copy()
-    member[valid] = run["population"].values[neurons[valid]] == population
-    offset = int(np.flatnonzero(run["population"].values == population)[0])
-    ax.plot(times[member], neurons[member] - offset, ".", ms=size, color=POPULATION_COLORS.get(name, "k"), rasterized=True)
-    ax.set(ylabel=f"{name} neuron")
-
-
-def _rate(run: xr.Dataset, name: str, width_ms: float) -> xr.DataArray:
-    return smoothed_rate(run["population_rate_hz"].sel(population_name=name), width_ms, float(run.attrs["dt_ms"]))
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -59,8 +44,8 @@ def ei_raster_rates(network: xr.Dataset) -> Figure:
     run = _run(network)
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": (3, 1)})
     for column, name in enumerate(run["population_name"].values):
-        _raster(axes[0, column], run, column, str(name))
-        rate = _rate(run, name, 5.0)
+        raster(axes[0, column], run, column, str(name), POPULATION_COLORS.get(str(name), "k"))
+        rate = population_rate(run, name, 5.0)
         axes[1, column].plot(rate["time_step"], rate, color=POPULATION_COLORS.get(str(name), "k"))
         axes[1, column].set(xlabel="t (ms)", ylabel=f"{name} rate (Hz)")
         axes[0, column].set_title(f"{name} population")
@@ -94,7 +79,7 @@ def _tracking(ax: Axes, run: xr.Dataset, width_ms: float = 200.0, edge_ms: float
     keep = (time > edge_ms) & (time <= time[-1] - edge_ms)
     ax.plot(time[keep], _normalised(run["input_I"].values[keep]), color="k", lw=1.5, label="input (normalised)")
     for name in run["population_name"].values:
-        rate = _rate(run, name, width_ms)
+        rate = population_rate(run, name, width_ms)
         steps = rate["time_step"].values
         inside = (steps > edge_ms) & (steps <= steps[-1] - edge_ms)
         ax.plot(steps[inside], _normalised(rate.values[inside]), color=POPULATION_COLORS.get(str(name), "k"), lw=1, label=f"{name} rate (normalised)")
@@ -137,8 +122,8 @@ def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr
     run = _run(raster)
     sub = grid[0, 0].subgridspec(2, 1, height_ratios=(3, 1), hspace=0.05)
     ax_raster, ax_rate = fig.add_subplot(sub[0]), fig.add_subplot(sub[1])
-    _raster(ax_raster, run, 0, "E", size=0.8)
-    rate = _rate(run, "E", 5.0)
+    raster(ax_raster, run, 0, "E", POPULATION_COLORS["E"], size=0.8)
+    rate = population_rate(run, "E", 5.0)
     ax_rate.plot(rate["time_step"], rate, color="tab:red")
     ax_raster.set_title("(a) excitatory population")
     ax_raster.set_xticklabels([])
@@ -157,7 +142,7 @@ def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr
     keep = run_step["time"].values >= 100
     ax.plot(run_step["time"][keep], run_step["input_I"][keep], color="k", label="input current")
     twin = ax.twinx()
-    rate = _rate(run_step, "E", 10.0)
+    rate = population_rate(run_step, "E", 10.0)
     keep_rate = rate["time_step"].values >= 100
     twin.plot(rate["time_step"][keep_rate], _normalised(rate.values[keep_rate]), color="tab:red", label="E rate (normalised)")
     ax.set(xlabel="t (ms)", ylabel="I_ext", title="(c) response to a fast step")

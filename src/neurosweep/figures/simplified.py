@@ -45,7 +45,7 @@ def izh_default_and_patterns(patterns: xr.Dataset, rebound: xr.Dataset) -> Figur
     fig, axes = plt.subplots(4, 2, figsize=(11, 10), sharex=True)
     for ax, row, name in zip(axes.ravel(), runs, names):
         ax.plot(row["time"], row["V"], color="tab:blue", lw=1, label="V")
-        draw_spikes(ax, row, float(row["V"].max()) if row["spike_times"].notnull().any() else 30.0, "tab:blue")
+        draw_spikes(ax, row, float(row["V"].max()) if row["spike_time_ms"].notnull().any() else 30.0, "tab:blue")
         ax.plot(row["time"], row["u"], color="tab:orange", lw=1, label="u")
         title = name if name == "Rebound bursting" else f"{name}: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, c={setting(row, 'c'):g}, d={setting(row, 'd'):g}"
         ax.set_title(title, fontsize=9)

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from neurosweep.integrators import integrate
-from neurosweep.models.base import Variable, pytree_dataclass
+from neurosweep.models.base import Setup, Variable, pytree_dataclass
 
 #: "Never spiked": far enough in the past that no refractory window is open at t = 0.
 NEVER_MS = -1.0e7
@@ -70,7 +70,7 @@ def integrate_and_fire(
     return integrated, spike, V, t_last
 
 
-def voltage_init(params: Any, initial: Mapping[str, jax.Array]) -> VoltageState:
+def voltage_init(params: Any, initial: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> VoltageState:
     """A one-variable neuron's initial state: ``initial["V"]`` (default V_rest), never having spiked."""
     return voltage_state(initial.get("V", params.V_rest), params.tau.dtype)
 
@@ -79,9 +79,9 @@ def voltage_step(derivatives: Callable[..., Any]) -> Callable[..., tuple[Voltage
     """The ``step`` of a one-variable integrate-and-fire neuron whose membrane obeys ``derivatives``."""
 
     def step(
-        state: VoltageState, params: Any, inputs: Mapping[str, jax.Array], dt: float, method: str
+        state: VoltageState, params: Any, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup
     ) -> tuple[VoltageState, dict[str, jax.Array]]:
-        _, spike, V, t_last = integrate_and_fire(state, params, inputs, dt, method, derivatives)
+        _, spike, V, t_last = integrate_and_fire(state, params, inputs, setup.dt, setup.method, derivatives)
         return VoltageState(V=V, t_last_spike_ms=t_last), {"spike": spike}
 
     return step

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from neurosweep.models._fire import LAST_SPIKE, NEVER_MS, integrate_and_fire
-from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+from neurosweep.models.base import Setup, ModelSpec, Variable, param, pytree_dataclass
 
 @pytree_dataclass
 class Params:
@@ -57,7 +57,7 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     return State(V=dV, w=dw, t_last_spike_ms=jnp.zeros_like(state.t_last_spike_ms))
 
 
-def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> State:
     """Start at ``initial["V"]`` (default V_reset, as the textbook's patterns) and ``initial["w"]`` (default 0)."""
     V = jnp.asarray(initial.get("V", params.V_reset), dtype=params.tau.dtype)
     w = jnp.asarray(initial.get("w", 0.0), dtype=V.dtype)
@@ -65,9 +65,9 @@ def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
 
 
 def step(
-    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+    state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup
 ) -> tuple[State, dict[str, jax.Array]]:
-    integrated, spike, V, t_last = integrate_and_fire(state, params, inputs, dt, method, derivatives)
+    integrated, spike, V, t_last = integrate_and_fire(state, params, inputs, setup.dt, setup.method, derivatives)
     w = integrated.w + jnp.where(spike, params.b, 0.0)
     return State(V=V, w=w, t_last_spike_ms=t_last), {"spike": spike}
 

@@ -1,37 +1,50 @@
-"""The one interface every model family implements.
+"""The one contract every model implements, neuron or network.
 
 A model is a module in :mod:`neurosweep.models` that defines ``MODEL``, a :class:`ModelSpec`.
-Everything a model knows is pure JAX over frozen pytrees:
+Everything a model knows is pure JAX over frozen pytrees, written for ONE sweep point (the
+runner ``vmap``s it across the points of a chunk):
 
-* ``Params``: a frozen dataclass of scalar parameters (one field per parameter, units in the
-  field's ``metadata``), registered as a pytree so a batch of parameter sets is one ``Params``
-  whose leaves have a leading ``point`` axis.
-* ``State``: a frozen dataclass pytree of the dynamical variables.
-* ``derivatives(state, params, inputs)``: the continuous vector field (what the integrators and
-  the dynamics toolkit use).
-* ``step(state, params, inputs, dt, method)``: one time step, resets and refractoriness
-  included, returning ``(new_state, observables)``; ``observables["spike"]`` is a boolean.
+* ``Params``: a frozen dataclass of scalar parameters (one field per parameter, unit, meaning
+  and domain in the field's ``metadata``, see :func:`param`).
+* ``State``: a frozen dataclass pytree of the dynamical variables (scalars for a neuron,
+  arrays with a ``neuron`` or ``x`` dim for a network or a field).
+* ``init_state(params, initial, key, setup) -> State``: ``initial`` maps state variables to the
+  point's initial values (numbers, seeded draws or swept values: the runner resolves them);
+  ``key`` is the point's root key (:func:`stream` derives independent streams from it).
+* ``step(state, params, inputs, key, setup) -> (State, observables)``: one step of
+  ``setup.dt`` ms. ``inputs`` are the protocol's named inputs at this step plus ``t_ms``; ``key``
+  is this step's own key (derived from the point's seed and the step index, so a point's noise
+  never depends on the chunk it runs in); ``observables`` holds derived quantities, spikes among
+  them when the model declares ``spikes``.
+* ``derivatives(state, params, inputs) -> State`` (optional): the continuous vector field, for the
+  integrators and the dynamics toolkit (fixed points, phase planes).
 
-A model never sees files, config or figures; the runner in :mod:`neurosweep.simulate` does.
+Every recordable quantity is a :class:`Variable` with units, a long name and its dims; a model
+with dims supplies their sizes (``sizes``) and coordinates (``coords``). A model never sees
+files, config or figures; the runner in :mod:`neurosweep.runner` does.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
-__all__ = ["ModelSpec", "Variable", "param", "pytree_dataclass", "param_units"]
+__all__ = ["ModelSpec", "ModelFunction", "Setup", "Variable", "param", "pytree_dataclass", "param_units", "stream"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Variable:
-    """A recordable quantity: a state variable or a derived observable."""
+    """A recordable quantity: a state variable or a derived observable, with its dims."""
 
     units: str
     long_name: str
+    #: Named dims besides ``point`` and ``time`` (``("neuron",)`` for a network, ``("x",)`` for a ring).
+    dims: tuple[str, ...] = ()
 
 
 DOMAINS: dict[str, Callable[[float], bool]] = {
@@ -66,7 +79,56 @@ def param_units(params_cls: type) -> dict[str, str]:
     return {f.name: f.metadata.get("units", "1") for f in dataclasses.fields(params_cls)}
 
 
-def _no_functions() -> dict[str, Callable[..., Any]]:
+def stream(root: jax.Array, index: int) -> jax.Array:
+    """Independent random stream ``index`` of a point whose root key is ``PRNGKey(seed)``.
+
+    The root is the threefry key ``(0, seed)``; stream ``index`` is ``(index, seed)``. Distinct
+    keys give independent streams and, unlike ``fold_in``, deriving them costs no threefry call
+    (each random kernel is a sizeable part of a network job's cold compile).
+    """
+    data = jax.random.key_data(root) if jnp.issubdtype(root.dtype, jax.dtypes.prng_key) else root
+    return data.at[0].set(jnp.uint32(index))
+
+
+#: The streams of a point (the runner derives the per-step and protocol keys; models may use the others).
+STEP_STREAM, PROTOCOL_STREAM = 3, 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """The static facts of a run (hashable: the compiled program depends on them and nothing else).
+
+    ``static`` holds what the model derives from the whole experiment before it runs
+    (:attr:`ModelSpec.static`: population sizes, a connectivity table's width); ``initial_spec``
+    the config's ``init`` (JSON), for models that draw per-element initial values themselves.
+    """
+
+    dt: float
+    method: str = "exp_euler"
+    static: tuple[tuple[str, Hashable], ...] = ()
+    initial_spec: str = "{}"
+
+    def __getitem__(self, name: str) -> Any:
+        return dict(self.static)[name]
+
+    def initial(self, name: str) -> Any:
+        """The config's initial-value spec of ``name`` (a number, a distribution, or None)."""
+        return json.loads(self.initial_spec).get(name)
+
+
+def _no_functions() -> dict[str, "ModelFunction"]:
+    return {}
+
+
+def _no_static(params: Any, swept: Mapping[str, Any]) -> dict[str, Hashable]:
+    return {}
+
+
+def _no_sizes(params: Any) -> dict[str, int]:
+    return {}
+
+
+def _no_coords(params: Any) -> dict[str, Any]:
     return {}
 
 
@@ -80,42 +142,63 @@ class ModelSpec:
         Registry name used in config (``model: hh``).
     Params, State:
         The frozen pytree classes.
-    init_state:
-        ``init_state(params, initial) -> State``; ``initial`` maps some state variable names to
-        values (already sampled); the model fills in the others (e.g. HH gates at x_inf(V)).
+    init_state, step:
+        The init/step pair (module docstring).
     derivatives:
-        ``derivatives(state, params, inputs) -> State`` of time derivatives (per ms).
-    step:
-        ``step(state, params, inputs, dt, method) -> (State, dict)``.
+        The continuous vector field, or None for a model that is only stepped (a network):
+        such a model supports ``kind: simulation`` only.
     variables:
-        Every recordable name (state variables and observables) with units and long name.
+        Every recordable name (state variables and observables) with units, long name and dims.
     inputs:
-        Input names the model accepts (e.g. ``("I", "V_clamp")``) with their units.
+        Input names the model accepts with their units (e.g. ``{"I": "uA/cm2", "V_clamp": "mV"}``);
+        an input the protocol does not drive is zero.
+    spikes:
+        The observable holding the step's spikes (booleans of the spiking dims), or None.
     methods:
-        Integrators the model supports; the first is the default (the course's). Every model
-        written as ``derivatives`` + ``integrate`` supports all three.
+        Integrators the model supports; the first is the default (the course's).
     functions:
-        Named analytic functions ``f(params, grid) -> dict[name, array]`` evaluated over a grid
-        (e.g. HH gate kinetics), with the grid variable's name, units and outputs' metadata.
+        Named analytic functions over a grid (e.g. HH gate kinetics).
     continuous:
-        The state variables of the continuous vector field (fixed points and phase planes act on
-        these); None means all. Bookkeeping such as the last spike time is left out.
+        The state variables of the continuous vector field; None means all.
+    static:
+        ``static(params, swept) -> {name: hashable}`` from the fixed parameters (a ``Params`` of
+        Python floats) and every swept value: what fixes array shapes (sizes, table widths).
+    sizes:
+        ``sizes(params) -> {dim: size}`` of the model's dims (e.g. ``{"neuron": 2000}``).
+    coords:
+        ``coords(params) -> {name: (dim, values, attrs)}``: coordinates of those dims.
+    constants:
+        State fields stored once, from the initial state (e.g. a network's out-degrees).
+    totals:
+        Observables summed over the run (integers, e.g. synaptic events delivered).
+    time_statistics:
+        Observables whose time mean and sd per element are stored as ``<name>_mean``/``_sd``
+        (switched off by ``record: {input_statistics: false}``).
+    analyses:
+        The analyses (names in :mod:`neurosweep.analysis`) an experiment of this model gets
+        when its config names none.
     """
 
     name: str
     Params: type
     State: type
     init_state: Callable[..., Any]
-    derivatives: Callable[..., Any]
     step: Callable[..., Any]
     variables: Mapping[str, Variable]
     inputs: Mapping[str, str]
+    derivatives: Callable[..., Any] | None = None
     description: str = ""
+    spikes: str | None = "spike"
     methods: tuple[str, ...] = ("exp_euler", "rk4", "euler")
     functions: Mapping[str, "ModelFunction"] = dataclasses.field(default_factory=_no_functions)
     continuous: tuple[str, ...] | None = None
-    #: A network model (populations of neurons and random projections): see :class:`NetworkSpec`.
-    network: "NetworkSpec | None" = None
+    static: Callable[[Any, Mapping[str, Any]], Mapping[str, Hashable]] = _no_static
+    sizes: Callable[[Any], Mapping[str, int]] = _no_sizes
+    coords: Callable[[Any], Mapping[str, Any]] = _no_coords
+    constants: Mapping[str, Variable] = dataclasses.field(default_factory=dict)
+    totals: Mapping[str, Variable] = dataclasses.field(default_factory=dict)
+    time_statistics: Mapping[str, Variable] = dataclasses.field(default_factory=dict)
+    analyses: tuple[str, ...] = ("spike_statistics",)
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -143,6 +226,17 @@ class ModelSpec:
         """Parameters with a restricted domain -> that domain (a key of :data:`DOMAINS`)."""
         return {f.name: f.metadata["domain"] for f in dataclasses.fields(self.Params) if f.metadata.get("domain")}
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The experiment kinds the model supports: analysis needs its vector field."""
+        if self.derivatives is None:
+            return ("simulation",) + (("function",) if self.functions else ())
+        return ("simulation", "function", "fixed_points", "vector_field")
+
+    def defaults(self, **overrides: float) -> Any:
+        """The default ``Params`` (Python floats) with ``overrides``."""
+        return self.Params(**{**dataclasses.asdict(self.Params()), **overrides})
+
 
 @dataclasses.dataclass(frozen=True)
 class ModelFunction:
@@ -152,34 +246,3 @@ class ModelFunction:
     grid_name: str
     grid_units: str
     outputs: Mapping[str, Variable]
-
-
-@dataclasses.dataclass(frozen=True)
-class NetworkSpec:
-    """What a network model adds to :class:`ModelSpec`.
-
-    A network model's own ``init_state`` and ``step`` (on :class:`ModelSpec`) take other arguments
-    than a single neuron's: ``init_state(params, key, sizes, initial, dt) -> State`` for one point
-    (``dt`` lets it hold per-neuron propagators such as exp(-dt/tau), computed once, not every step), and
-    ``step(state, params, connectivity, inputs, dt, buffer_size) -> (State, observables)`` on a
-    batch (leading axis ``point``; observables hold ``spike`` and per-neuron currents). The step is
-    batched explicitly because the event-driven delivery searches the whole batch's spikes at once.
-
-    Attributes
-    ----------
-    sizes:
-        ``sizes(params) -> {population: size}`` from the structural parameters (Python ints).
-    connect:
-        ``connect(params, key, sizes, max_out_degree) -> Connectivity`` for ONE point (mapped
-        over the batch by the runner).
-    max_out_degree:
-        ``max_out_degree(sizes, largest_p) -> int``: the width of the connectivity table.
-    neuron_variables:
-        Per-neuron recordable names (traces of chosen neurons) with units and long names.
-    """
-
-    sizes: Callable[[Any], Mapping[str, int]]
-    connect: Callable[..., Any]
-    max_out_degree: Callable[[Mapping[str, int], float], int]
-    neuron_variables: Mapping[str, Variable]
-    connection_probability: str = "p_conn"

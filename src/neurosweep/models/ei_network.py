@@ -11,11 +11,13 @@ Vogels & Abbott (2005), the Brette et al. (2007) COBA benchmark, and the course'
 
 every pair connected with probability ``p_conn`` (EE, EI, IE, II; self-connections included, as
 BrainPy's ``FixedProb``). A spike of an excitatory neuron adds ``w_exc`` to the g_e of each of
-its targets, an inhibitory one ``w_inh`` to g_i.
+its targets, an inhibitory one ``w_inh`` to g_i. A composition of the network kit
+(:mod:`neurosweep.models.network`): two LIF populations, one fixed-probability projection
+delivered event by event, exponential conductance synapses.
 
 Update order and integration are the course's (BrainPy ``EINet.update`` with ``LifRef``): the
-projections run first, so the conductances see the previous step's spikes (a one-step delay
-with ``delay = 0``): ``g <- g exp(-dt/tau_syn) + w * (spikes)``. Then the neurons: the synaptic
+projections run first, so the conductances see the previous step's spikes (a delay line of
+one step, the course's ``delay = 0``): ``g <- g exp(-dt/tau_syn) + w * (spikes)``. Then the neurons: the synaptic
 current ``g (E - V)`` is computed from V at the start of the step and held, and the exponential
 step integrates the leak exactly. At ``V >= V_th``: V <- V_reset, held while
 ``t - t_spike <= tau_ref``. ``tau_sd > 0`` draws each excitatory neuron's tau from
@@ -24,15 +26,31 @@ N(tau, tau_sd) (the textbook's heterogeneous ``EINet``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from neurosweep.models._fire import LAST_SPIKE, NEVER_MS, refractory
-from neurosweep.models._network import Connectivity, deliver, fixed_probability, out_degree_bound
-from neurosweep.models.base import ModelSpec, NetworkSpec, Variable, param, pytree_dataclass
+from neurosweep.models._fire import LAST_SPIKE, NEVER_MS
+from neurosweep.models.base import ModelSpec, Setup, Variable, param, pytree_dataclass, stream
+from neurosweep.models.network import (
+    BUFFER_SIZE,
+    DelayLine,
+    Populations,
+    conductance_current,
+    delay_line,
+    deliver,
+    exponential,
+    fixed_probability,
+    initial_values,
+    lif_update,
+    out_degree_bound,
+)
+
+#: The point's random streams (:func:`neurosweep.models.base.stream`).
+CONNECTIVITY_STREAM, INITIAL_STATE_STREAM = 1, 2
 
 
 @pytree_dataclass
@@ -59,90 +77,70 @@ class Params:
 
 @pytree_dataclass
 class State:
-    """Per neuron (point, neuron); ``spike`` is the last step's, which the projections deliver;
-    ``membrane_decay`` = exp(-dt / tau) of each neuron (its own tau when ``tau_sd > 0``)."""
+    """Per neuron: membrane, conductances, the spikes in flight to the projections (one step),
+    each neuron's exp(-dt / tau) (its own tau when ``tau_sd > 0``), and the drawn connectivity
+    (out-edge table, out-degrees, rows filled to the table's width)."""
 
     V: jax.Array
     g_exc: jax.Array
     g_inh: jax.Array
     t_last_spike_ms: jax.Array
-    spike: jax.Array
+    in_flight: DelayLine
     membrane_decay: jax.Array
+    targets: jax.Array
+    out_degree: jax.Array
+    table_rows_full: jax.Array
 
 
-def sizes(params: Params) -> dict[str, int]:
-    return {"E": int(params.n_exc), "I": int(params.n_inh)}
+def populations(params: Params) -> Populations:
+    return Populations.of(E=params.n_exc, I=params.n_inh)
 
 
-def max_out_degree(population_sizes: Mapping[str, int], largest_p: float) -> int:
-    return out_degree_bound(sum(population_sizes.values()), largest_p)
+def static(params: Params, swept: Mapping[str, Any]) -> dict[str, Hashable]:
+    """The layout and the table width, sized for the largest connection probability of the sweep."""
+    largest_p = max([float(params.p_conn), *(float(v) for v in swept.get("p_conn", []))])
+    layout = populations(params)
+    return {"populations": layout, "width": out_degree_bound(layout.n, largest_p)}
 
 
-def connect(params: Params, key: jax.Array, population_sizes: Mapping[str, int], width: int) -> Connectivity:
-    """One draw of the four projections: slot ``post`` for an excitatory sender, ``n + post`` for an inhibitory one."""
-    n_exc, n = population_sizes["E"], sum(population_sizes.values())
-    slot_offset = jnp.where(jnp.arange(n) >= n_exc, n, 0).astype(jnp.int32)
-    return fixed_probability(key, n, n, params.p_conn, slot_offset, width, 2 * n)
-
-
-def _from_normal(spec: Any, z: jax.Array, default: jax.Array) -> jax.Array:
-    """Values of an initial-value spec (a number, ``{"normal": [mean, sd]}`` or
-    ``{"uniform": [low, high]}``; ``None``: ``default``) from standard normal numbers ``z``."""
-    if spec is None:
-        return jnp.full(z.shape, default, z.dtype)
-    if isinstance(spec, Mapping):
-        ((dist, (a, b)),) = spec.items()
-        if dist == "uniform":  # through the normal CDF: uniform on (0, 1)
-            return a + (b - a) * jax.scipy.stats.norm.cdf(z)
-        return a + b * z
-    return jnp.full(z.shape, spec, z.dtype)
-
-
-def init_state(params: Params, key: jax.Array, population_sizes: Mapping[str, int], initial: Mapping[str, Any], dt: float) -> State:
-    """Per-neuron initial V (a number or a distribution; default V_rest), no conductance, never spiked.
-
-    One draw of 2n standard normal numbers (V's, then the tau spread's): a single random kernel,
-    which keeps the cold compile short.
-    """
-    n_exc, n = population_sizes["E"], sum(population_sizes.values())
+def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> State:
+    """Draw the connectivity (stream 1) and per-neuron V (stream 2: one normal draw of 2n numbers,
+    V's then the tau spread's); no conductance, never spiked."""
+    layout: Populations = setup["populations"]
+    n_exc, n = layout.sizes[0][1], layout.n
     dtype = params.tau.dtype
-    z = jax.random.normal(key, (2 * n,), dtype)
-    V = _from_normal(initial.get("V"), z[:n], params.V_rest)
+    slot_offset = jnp.asarray(np.where(np.arange(n) >= n_exc, n, 0), jnp.int32)  # I senders hit g_inh slots
+    targets, degree, full = fixed_probability(stream(key, CONNECTIVITY_STREAM), n, n, params.p_conn, slot_offset, setup["width"], 2 * n)
+    z = jax.random.normal(stream(key, INITIAL_STATE_STREAM), (2 * n,), dtype)
+    V = initial.get("V", initial_values(setup.initial("V"), z[:n], params.V_rest))
     spread = jnp.where(jnp.arange(n) < n_exc, params.tau_sd * z[n:], 0.0)
     zeros = jnp.zeros((n,), dtype)
     return State(V=V, g_exc=zeros, g_inh=zeros, t_last_spike_ms=jnp.full((n,), NEVER_MS, dtype),
-                 spike=jnp.zeros((n,), bool), membrane_decay=jnp.exp(-dt / jnp.maximum(params.tau + spread, 0.1)))  # fmt: skip
+                 in_flight=delay_line(jnp.zeros((n,), bool), 1),
+                 membrane_decay=jnp.exp(-setup.dt / jnp.maximum(params.tau + spread, 0.1)),
+                 targets=targets, out_degree=degree, table_rows_full=full)  # fmt: skip
 
 
-def step(
-    state: State, params: Params, connectivity: Connectivity, inputs: Mapping[str, jax.Array], dt: float, buffer_size: int
-) -> tuple[State, dict[str, jax.Array]]:
-    """One step for a batch (leading axis ``point``): projections, then neurons."""
-    p = jax.tree_util.tree_map(lambda leaf: leaf[:, None], params)  # point, 1: broadcasts over neurons
-    n = state.V.shape[1]
-    dtype = state.V.dtype
-    events = deliver(state.spike, connectivity.targets, 2 * n, dtype, buffer_size)
-    g_exc = state.g_exc * jnp.exp(-dt / p.tau_exc) + p.w_exc * events[:, :n]
-    g_inh = state.g_inh * jnp.exp(-dt / p.tau_inh) + p.w_inh * events[:, n:]
-    I_exc = g_exc * (p.E_exc - state.V)
-    I_inh = g_inh * (p.E_inh - state.V)
-    V_inf = p.V_rest + I_exc + I_inh + p.R * inputs["I"][:, None]
-    V = V_inf + (state.V - V_inf) * state.membrane_decay
-    t = inputs["t_ms"]
-    V = jnp.where(refractory(t, state.t_last_spike_ms, p.tau_ref, dt), state.V, V)
-    spike = V >= p.V_th
-    new = State(V=jnp.where(spike, p.V_reset, V), g_exc=g_exc, g_inh=g_inh,
-                t_last_spike_ms=jnp.where(spike, t, state.t_last_spike_ms), spike=spike, membrane_decay=state.membrane_decay)  # fmt: skip
-    return new, {"spike": spike, "I_exc": I_exc, "I_inh": I_inh, "events": jnp.sum(events, axis=1)}
+def step(state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> tuple[State, dict[str, jax.Array]]:
+    """One step: projections (the last step's spikes), then neurons."""
+    n, dt = state.V.shape[0], setup.dt
+    events = deliver(state.in_flight.delayed, state.targets, 2 * n, state.V.dtype, BUFFER_SIZE)
+    g_exc = exponential(state.g_exc, jnp.exp(-dt / params.tau_exc), params.w_exc * events[:n])
+    g_inh = exponential(state.g_inh, jnp.exp(-dt / params.tau_inh), params.w_inh * events[n:])
+    I_exc = conductance_current(g_exc, params.E_exc, state.V)
+    I_inh = conductance_current(g_inh, params.E_inh, state.V)
+    V_inf = params.V_rest + I_exc + I_inh + params.R * inputs["I"]
+    spike, V, t_last = lif_update(state.V, state.t_last_spike_ms, V_inf, state.membrane_decay,
+                                  params.V_th, params.V_reset, params.tau_ref, inputs["t_ms"], dt)  # fmt: skip
+    new = State(V=V, g_exc=g_exc, g_inh=g_inh, t_last_spike_ms=t_last, in_flight=state.in_flight.push(spike),
+                membrane_decay=state.membrane_decay, targets=state.targets, out_degree=state.out_degree,
+                table_rows_full=state.table_rows_full)  # fmt: skip
+    observables = {"spike": spike, "I_exc": I_exc, "I_inh": I_inh, "I_net": I_exc + I_inh,
+                   "synaptic_events": jnp.sum(events.astype(jnp.int64))}  # fmt: skip
+    return new, observables
 
 
-NEURON_VARIABLES = {
-    "V": Variable("mV", "membrane potential"),
-    "g_exc": Variable("1", "excitatory conductance (relative to the leak)"),
-    "g_inh": Variable("1", "inhibitory conductance (relative to the leak)"),
-    "I_exc": Variable("mV", "excitatory input g_e (E_e - V)"),
-    "I_inh": Variable("mV", "inhibitory input g_i (E_i - V)"),
-}
+_NEURON = ("neuron",)
 
 MODEL = ModelSpec(
     name="ei_network",
@@ -150,18 +148,33 @@ MODEL = ModelSpec(
     Params=Params,
     State=State,
     init_state=init_state,
-    derivatives=None,
     step=step,
-    variables={**NEURON_VARIABLES, "t_last_spike_ms": LAST_SPIKE},
+    variables={
+        "V": Variable("mV", "membrane potential", _NEURON),
+        "g_exc": Variable("1", "excitatory conductance (relative to the leak)", _NEURON),
+        "g_inh": Variable("1", "inhibitory conductance (relative to the leak)", _NEURON),
+        "I_exc": Variable("mV", "excitatory input g_e (E_e - V)", _NEURON),
+        "I_inh": Variable("mV", "inhibitory input g_i (E_i - V)", _NEURON),
+        "I_net": Variable("mV", "net synaptic input", _NEURON),
+        "t_last_spike_ms": Variable(LAST_SPIKE.units, LAST_SPIKE.long_name, _NEURON),
+        "spike": Variable("1", "spike", _NEURON),
+    },
     inputs={"I": "1"},
     methods=("exp_euler",),
-    continuous=("V",),
-    network=NetworkSpec(
-        sizes=sizes,
-        connect=connect,
-        max_out_degree=max_out_degree,
-        neuron_variables=NEURON_VARIABLES,
-    ),
+    static=static,
+    sizes=lambda params: {"neuron": populations(params).n},
+    coords=lambda params: populations(params).coords(),
+    constants={
+        "out_degree": Variable("1", "synapses per presynaptic neuron", _NEURON),
+        "table_rows_full": Variable("1", "connectivity rows filled to the table width, which may have lost synapses (must be 0)"),
+    },
+    totals={"synaptic_events": Variable("1", "synaptic events delivered (spikes x out-degree)")},
+    time_statistics={
+        "I_exc": Variable("mV", "excitatory input g_e (E_e - V)", _NEURON),
+        "I_inh": Variable("mV", "inhibitory input g_i (E_i - V)", _NEURON),
+        "I_net": Variable("mV", "net synaptic input", _NEURON),
+    },
+    analyses=("network_statistics",),
 )
 
-__all__ = ["MODEL", "Params", "State", "connect", "step", "init_state"]
+__all__ = ["MODEL", "Params", "State", "init_state", "step"]

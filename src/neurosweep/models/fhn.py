@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from neurosweep.integrators import integrate
-from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+from neurosweep.models.base import Setup, ModelSpec, Variable, param, pytree_dataclass
 
 
 @pytree_dataclass
@@ -39,15 +39,15 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     return State(V=dV, w=dw)
 
 
-def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> State:
     V = jnp.asarray(initial.get("V", 0.0), dtype=params.a.dtype)
     return State(V=V, w=jnp.asarray(initial.get("w", 0.0), dtype=V.dtype))
 
 
 def step(
-    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+    state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup
 ) -> tuple[State, dict[str, jax.Array]]:
-    new = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
+    new = integrate(setup.method, lambda s: derivatives(s, params, inputs), state, setup.dt)
     return new, {"spike": (state.V < params.V_th) & (new.V >= params.V_th)}
 
 

@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from neurosweep.integrators import integrate
-from neurosweep.models.base import ModelFunction, ModelSpec, Variable, param, pytree_dataclass
+from neurosweep.models.base import Setup, ModelFunction, ModelSpec, Variable, param, pytree_dataclass
 
 #: The course's initial membrane potential (textbook voltage-clamp class), mV.
 V_INIT_MV = -70.67647
@@ -136,7 +136,7 @@ def relaxation(state: State, params: Params, inputs: Mapping[str, jax.Array]) ->
     return targets, slopes
 
 
-def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> State:
     """Start at ``initial["V"]`` (default -70.67647 mV) with unspecified gates at x_inf(V)."""
     V = jnp.asarray(initial.get("V", V_INIT_MV), dtype=params.C.dtype)
     gates = steady_state(V)
@@ -145,7 +145,7 @@ def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
 
 
 def step(
-    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+    state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup
 ) -> tuple[State, dict[str, jax.Array]]:
     """One step of ``dt`` ms; under voltage clamp V is held at ``inputs["V_clamp"]``.
 
@@ -157,7 +157,7 @@ def step(
         clamped = jnp.isfinite(inputs["V_clamp"])
         start = dataclasses.replace(state, V=jnp.where(clamped, inputs["V_clamp"], state.V))
     new = integrate(
-        method, lambda s: derivatives(s, params, inputs), start, dt, lambda s: relaxation(s, params, inputs)
+        setup.method, lambda s: derivatives(s, params, inputs), start, setup.dt, lambda s: relaxation(s, params, inputs)
     )
     if "V_clamp" in inputs:
         new = dataclasses.replace(new, V=jnp.where(clamped, inputs["V_clamp"], new.V))

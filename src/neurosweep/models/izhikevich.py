@@ -17,7 +17,7 @@ import jax.numpy as jnp
 
 from neurosweep.integrators import integrate
 from neurosweep.models._fire import fire
-from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+from neurosweep.models.base import Setup, ModelSpec, Variable, param, pytree_dataclass
 
 
 @pytree_dataclass
@@ -41,16 +41,16 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     return State(V=dV, u=du)
 
 
-def init_state(params: Params, initial: Mapping[str, jax.Array]) -> State:
+def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> State:
     """Start at ``initial["V"]`` (default c) with u = b V unless given."""
     V = jnp.asarray(initial.get("V", params.c), dtype=params.a.dtype)
     return State(V=V, u=jnp.asarray(initial.get("u", params.b * V), dtype=V.dtype))
 
 
 def step(
-    state: State, params: Params, inputs: Mapping[str, jax.Array], dt: float, method: str
+    state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup
 ) -> tuple[State, dict[str, jax.Array]]:
-    new = integrate(method, lambda s: derivatives(s, params, inputs), state, dt)
+    new = integrate(setup.method, lambda s: derivatives(s, params, inputs), state, setup.dt)
     spike, V, _ = fire(new.V, params.V_th, params.c, inputs["t_ms"], inputs["t_ms"])
     return State(V=V, u=new.u + jnp.where(spike, params.d, 0.0)), {"spike": spike}
 

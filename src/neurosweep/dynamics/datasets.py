@@ -1,0 +1,148 @@
+"""Datasets of the dynamics toolkit: a model's analytic functions, fixed points and vector fields.
+
+Each takes a validated experiment (and its built chunk of sweep points) and returns a labelled
+Dataset; the fixed points and vector fields use the model's own ``derivatives`` and
+``init_state``, one implementation for simulation and analysis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from neurosweep.chunks import Chunk
+from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
+from neurosweep.experiments import Experiment
+from neurosweep.models.base import Setup
+
+__all__ = ["fixed_point_dataset", "function_dataset", "vector_field_dataset"]
+
+#: Fixed points and vector fields draw nothing: a model's init gets a fixed key it does not use.
+_NO_KEY = jnp.zeros(2, jnp.uint32)
+
+
+def _coords(chunk: Chunk) -> dict[str, Any]:
+    """The real points' coordinates (a chunk of these kinds is never padded past them)."""
+    return dict(chunk.coords)
+
+
+def _scalar_params(experiment: Experiment) -> Any:
+    """The experiment's one parameter set (defaults with its fixed values), in its precision."""
+    values = {**dataclasses.asdict(experiment.model.Params()), **experiment.params}
+    return experiment.model.Params(**{k: jnp.asarray(v, experiment.precision) for k, v in values.items()})
+
+
+def function_dataset(experiment: Experiment) -> xr.Dataset:
+    model = experiment.model
+    function = model.functions[experiment.function]
+    dtype = np.dtype(experiment.precision)
+    params = _scalar_params(experiment)
+    values = function.fn(params, jnp.asarray(experiment.function_grid, dtype))
+    grid = function.grid_name
+    data_vars = {
+        name: (grid, np.asarray(values[name]), {"units": meta.units, "long_name": meta.long_name})
+        for name, meta in function.outputs.items()
+    }
+    return xr.Dataset(data_vars, coords={grid: (grid, experiment.function_grid, {"units": function.grid_units, "long_name": grid})})
+
+
+def _distinct(states: np.ndarray, converged: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
+    """Indices of the converged fixed points that differ from every earlier one (sorted by V)."""
+    kept: list[int] = []
+    for index in np.flatnonzero(converged)[np.argsort(states[converged, 0], kind="stable")]:
+        scale = 1.0 + np.abs(states[index])
+        if all(np.any(np.abs(states[index] - states[j]) > tolerance * scale) for j in kept):
+            kept.append(int(index))
+    return np.asarray(kept, dtype=int)
+
+
+def fixed_point_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
+    """Newton from the configured initial state, or from every point of a grid of guesses.
+
+    Without ``guesses``, one fixed point per sweep point (dims ``point``); with them, every
+    distinct converged fixed point (dims ``point, fixed_point``, NaN-padded, ``n_fixed_points``).
+    """
+    model = experiment.model
+    names = model.continuous_names
+    dtype = np.dtype(experiment.precision)
+    setup = Setup(dt=experiment.dt_ms, method=experiment.method)
+    params, inputs, initial, n_points = chunk.params, chunk.inputs, chunk.initial, chunk.n_real
+
+    def solve(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
+        return find_fixed_point(model.derivatives, model.init_state(p, start, _NO_KEY, setup), p, x, variables=names)
+
+    if experiment.guesses:
+        grid = np.meshgrid(*experiment.guesses.values(), indexing="ij")
+        guesses = {name: jnp.asarray(values.ravel(), dtype) for name, values in zip(experiment.guesses, grid)}
+
+        def solve_all(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
+            return jax.vmap(lambda g: solve(p, x, {**start, **g}))(guesses)
+
+        found = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve_all))(params, inputs, initial))
+        states = np.stack([getattr(found["state"], name) for name in names], axis=-1)  # point, guess, var
+        chosen = [_distinct(states[i], found["converged"][i]) for i in range(n_points)]
+        width = max([len(c) for c in chosen] + [1])
+
+        def gather(values: np.ndarray, fill: Any) -> np.ndarray:
+            out = np.full((n_points, width) + values.shape[2:], fill, dtype=np.result_type(values, type(fill)))
+            for i, indices in enumerate(chosen):
+                out[i, : len(indices)] = values[i, indices]
+            return out
+
+        found = {key: gather(value, np.nan if key != "stability" else 0) for key, value in
+                 [("eigenvalues", found["eigenvalues"]), ("residual", found["residual"]), ("stability", found["stability"])]
+                 + [(name, getattr(found["state"], name)) for name in names]}  # fmt: skip
+        dims: tuple[str, ...] = ("point", "fixed_point")
+        extra = {"n_fixed_points": ("point", np.array([len(c) for c in chosen]), {"long_name": "number of distinct fixed points"})}
+    else:
+        raw = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve))(params, inputs, initial))
+        found = {"eigenvalues": raw["eigenvalues"], "residual": raw["residual"], "stability": raw["stability"]}
+        found.update({name: getattr(raw["state"], name) for name in names})
+        dims, extra = ("point",), {}
+    data_vars = {
+        name: (dims, found[name], {"units": model.variables[name].units, "long_name": f"fixed point: {model.variables[name].long_name}"})
+        for name in names
+    }
+    eigenvalues = found["eigenvalues"]
+    data_vars["eigenvalue_real"] = ((*dims, "eigen"), eigenvalues.real, {"units": "1/ms", "long_name": "Jacobian eigenvalue, real part"})
+    data_vars["eigenvalue_imag"] = ((*dims, "eigen"), eigenvalues.imag, {"units": "1/ms", "long_name": "Jacobian eigenvalue, imaginary part"})
+    data_vars["residual"] = (dims, found["residual"], {"units": "1/ms", "long_name": "max |dx/dt| at the fixed point"})
+    data_vars["stability"] = (dims, found["stability"].astype(np.int8), {
+        "long_name": "fixed-point type",
+        "flag_values": list(range(len(STABILITY_LABELS))),
+        "flag_meanings": " ".join(label.replace(" ", "_") for label in STABILITY_LABELS),
+    })
+    data_vars["stable"] = (dims, np.isin(found["stability"], (1, 2)), {"long_name": "linearly stable"})
+    data_vars.update(extra)
+    return xr.Dataset(data_vars, coords=_coords(chunk))
+
+
+def vector_field_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
+    """The model's vector field on a grid of its continuous variables, per sweep point.
+
+    Dims ``point`` then the plane's variables; nullclines are the zero contours of each rate.
+    """
+    model = experiment.model
+    dtype = np.dtype(experiment.precision)
+    setup = Setup(dt=experiment.dt_ms, method=experiment.method)
+    params, inputs = chunk.params, chunk.inputs
+    names = list(experiment.plane)
+    mesh = {name: jnp.asarray(grid, dtype) for name, grid in zip(names, np.meshgrid(*experiment.plane.values(), indexing="ij"))}
+
+    def field(p: Any, x: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
+        rates = model.derivatives(model.init_state(p, mesh, _NO_KEY, setup), p, x)
+        return {name: getattr(rates, name) for name in names}
+
+    rates = jax.jit(jax.vmap(field))(params, inputs)
+    data_vars = {
+        f"d{name}_dt": (("point", *names), np.asarray(rates[name]), {"units": f"{model.variables[name].units}/ms", "long_name": f"rate of change of {name}"})
+        for name in names
+    }
+    coords = {name: (name, grid, {"units": model.variables[name].units, "long_name": model.variables[name].long_name}) for name, grid in experiment.plane.items()}
+    return xr.Dataset(data_vars, coords={**_coords(chunk), **coords})

@@ -1,0 +1,85 @@
+"""Decision-making figures (course_figures.md section 3.4): the Wang (2002) spiking network."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from neurosweep.figures import register
+from neurosweep.figures._common import points, population_rate, raster, setting
+
+GROUP_COLORS = {"A": "tab:red", "B": "tab:blue"}
+#: The course's smoothing of the population rates (``bp.measure.firing_rate`` width).
+RATE_WIDTH_MS = 10.0
+
+
+def _periods(dataset: xr.Dataset) -> tuple[float, float, float]:
+    """Stimulus onset, offset and the end of the trial (ms), from the experiment's protocol."""
+    config = json.loads(dataset.attrs["experiment_config"])
+    protocol = {"t_start_ms": 100.0, "duration_ms": 1000.0, **config["protocol"]}
+    onset = float(protocol["t_start_ms"])
+    return onset, onset + float(protocol["duration_ms"]), float(dataset.attrs["t_stop_ms"])
+
+
+def _winner(run: xr.Dataset, offset_ms: float) -> str:
+    """The selective group with the higher rate over the delay (after the stimulus)."""
+    rate = run["population_rate_hz"].sel(time_step=slice(offset_ms, None)).mean("time_step")
+    return "A" if float(rate.sel(population_name="A")) >= float(rate.sel(population_name="B")) else "B"
+
+
+def _trial(axes: list[Axes], run: xr.Dataset, periods: tuple[float, float, float], label_y: bool = True) -> None:
+    """The course's four panels: rasters of A and B, their population rates, their input rates."""
+    names = list(run["population_name"].values)
+    for ax, name in zip(axes[:2], ("A", "B")):
+        raster(ax, run, names.index(name), name, GROUP_COLORS[name], size=1.5)
+    for name in ("A", "B"):
+        rate = population_rate(run, name, RATE_WIDTH_MS)
+        axes[2].plot(rate["time_step"], rate, color=GROUP_COLORS[name], label=name)
+        axes[3].plot(run["time"], run[f"input_stimulus_{name}_hz"], color=GROUP_COLORS[name], label=name)
+    axes[2].set(ylabel="rate (Hz)")
+    axes[3].set(ylabel="input rate (Hz)", xlabel="t (ms)")
+    for ax in axes[2:]:
+        ax.legend(loc="upper left", ncol=2)
+    for ax in axes:
+        for t in periods:
+            ax.axvline(t, color="0.4", ls="--", lw=0.8)
+        ax.set_xlim(0.0, periods[2])
+        if not label_y:
+            ax.set_ylabel("")
+
+
+@register("dm_spiking_trial")
+def dm_spiking_trial(trials: xr.Dataset, seed_index: int = 0) -> Figure:
+    """Wang (2002) spiking decision network, one trial: rasters of the selective groups A and B, their population rates (10-ms window) and the Poisson input rates (redrawn every 50 ms around mu0 (1 +/- c/100)); dashed lines at stimulus onset, offset and the end of the delay. The group with the stronger evidence wins and stays active through the delay."""
+    run = points(trials).isel(point=seed_index)
+    periods = _periods(trials)
+    fig, axes = plt.subplots(4, 1, figsize=(10, 10), sharex=True, gridspec_kw={"height_ratios": (2, 2, 1.5, 1.2)})
+    _trial(list(axes), run, periods)
+    winner = _winner(run, periods[1])
+    fig.suptitle(f"c = {setting(run, 'coherence'):g} %, seed {int(run['seed']) if 'seed' in run.coords else json.loads(trials.attrs['seeds'])[0]}: {winner} wins")
+    return fig
+
+
+@register("dm_spiking_stochastic_c0")
+def dm_spiking_stochastic_c0(trials: xr.Dataset, n_shown: int = 3) -> Figure:
+    """Wang (2002) at zero coherence over several seeds: the same four panels for a few runs (each winner shown where there is one of each), and which group won in every seed. The winner differs from seed to seed; in each run it sustains its rate through the delay while the loser is suppressed."""
+    flat = points(trials)
+    periods = _periods(trials)
+    winners = [_winner(flat.isel(point=k), periods[1]) for k in range(flat.sizes["point"])]
+    # Shown: the first run of each winner, then the next ones in seed order.
+    first = [winners.index(name) for name in ("A", "B") if name in winners]
+    shown = (first + [k for k in range(len(winners)) if k not in first])[:n_shown]
+    fig, axes = plt.subplots(4, len(shown), figsize=(5 * len(shown), 10), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": (2, 2, 1.5, 1.2)})  # fmt: skip
+    seeds = flat["seed"].values if "seed" in flat.coords else np.arange(len(winners))
+    for column, k in enumerate(sorted(shown)):
+        _trial(list(axes[:, column]), flat.isel(point=k), periods, label_y=column == 0)
+        axes[0, column].set_title(f"seed {int(seeds[k])}: {winners[k]} wins")
+    tally = ", ".join(f"{int(s)}: {w}" for s, w in zip(seeds, winners))
+    fig.suptitle(f"c = 0 %: A won {winners.count('A')} of {len(winners)} seeds ({tally})")
+    return fig

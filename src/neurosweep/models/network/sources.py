@@ -1,0 +1,18 @@
+"""Sources: groups of neurons that emit spikes at given rates (pure JAX)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["poisson_spikes"]
+
+
+def poisson_spikes(key: jax.Array, rate_hz: jax.Array, dt: float, shape: tuple[int, ...]) -> jax.Array:
+    """Independent Poisson spike trains (BrainPy ``PoissonGroup``): a spike where a uniform draw
+    is below ``rate_hz dt / 1000``; a rate at or below zero never spikes.
+
+    ``rate_hz`` broadcasts against ``shape`` (one rate for all, or one per neuron).
+    """
+    # float32 draws: a probability per step needs no more resolution, and they cost half.
+    return jax.random.uniform(key, shape, jnp.float32) < rate_hz * (dt / 1000.0)

@@ -1,0 +1,292 @@
+"""The runner: one chunk of sweep points, built once, run as one jitted, vmapped JAX call.
+
+Every model (a neuron, a network, a field) runs through :func:`simulate`: the model's
+``init_state``/``step`` for one point, wrapped in ``lax.scan`` and ``vmap``ped across the chunk.
+Per point the loop keeps the model state, the protocol's carry, the spikes as bits (one 32-bit
+word per element of the spiking variable per 32 steps: nothing to overflow, nothing dropped),
+the recorded values, the model's running totals and time statistics, and the first stretch of
+steps after which the state was non-finite (divergence is flagged in the data, never hidden).
+Random numbers come from keys derived from each point's seed only (the model's per-step key,
+the protocol's key), so a point's result does not depend on the chunk it lands in.
+
+Spikes are stored once, one way, for every model: events ``spike_time_ms`` (the end of the step
+of the spike) and, for a model whose spiking variable has a dim, ``spike_<dim>`` (e.g.
+``spike_neuron``), both along ``spike`` (NaN / -1 padded).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from neurosweep.chunks import Chunk, build_chunk
+from neurosweep.experiments import Experiment
+from neurosweep.models import get_model
+from neurosweep.models.base import PROTOCOL_STREAM, STEP_STREAM, Setup, stream
+from neurosweep.protocols import PROTOCOLS, protocol_inputs, protocol_start
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["Plan", "run_chunk", "simulate", "simulation_dataset", "spike_events"]
+
+log = logging.getLogger("neurosweep")
+
+#: Spikes are kept as bits: one 32-bit word per element per 32 steps.
+_WORD_BITS = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Everything static about a simulation (hashable: it keys the compiled program)."""
+
+    model: str
+    setup: Setup
+    n_steps: int
+    protocol_kind: str
+    dtype: str
+    record_variables: tuple[str, ...] = ()
+    record_indices: tuple[int, ...] = ()
+    record_every_steps: int = 1
+    time_statistics: bool = True
+
+    @classmethod
+    def of(cls, experiment: Experiment) -> Plan:
+        model = experiment.model
+        fixed = model.defaults(**experiment.params)
+        static = model.static(fixed, {**experiment.grid_axes, **experiment.zip_axes})
+        setup = Setup(dt=experiment.dt_ms, method=experiment.method, static=tuple(sorted(static.items())),
+                      initial_spec=json.dumps(experiment.initial, sort_keys=True))  # fmt: skip
+        return cls(
+            model=model.name,
+            setup=setup,
+            n_steps=experiment.n_steps,
+            protocol_kind=experiment.protocol_kind,
+            dtype=experiment.precision,
+            record_variables=experiment.record_variables,
+            record_indices=experiment.record_neurons,
+            record_every_steps=experiment.record_every_steps,
+            time_statistics=experiment.record_input_statistics,
+        )
+
+    @property
+    def block_steps(self) -> int:
+        """Steps per scanned block: a whole number of spike words and of recording intervals."""
+        if not self.record_variables:
+            return _WORD_BITS
+        return math.lcm(self.record_every_steps, _WORD_BITS)
+
+
+def _finite(state: Any) -> jax.Array:
+    # A non-finite state stays non-finite (NaN propagates), so one check per block finds it.
+    leaves = [x for x in jax.tree_util.tree_leaves(state) if jnp.issubdtype(x.dtype, jnp.inexact)]
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])) if leaves else jnp.bool_(True)
+
+
+def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seed: jax.Array, plan: Plan) -> dict[str, Any]:
+    model = get_model(plan.model)
+    setup, dt, dtype = plan.setup, plan.setup.dt, jnp.dtype(plan.dtype)
+    root = jax.random.PRNGKey(seed)
+    step_root, protocol_key = stream(root, STEP_STREAM), stream(root, PROTOCOL_STREAM)
+    state = model.init_state(params, initial, root, setup)
+    indices = jnp.asarray(plan.record_indices, jnp.int32) if plan.record_indices else None
+    state_names = set(model.state_names)
+    k, block = plan.record_every_steps, plan.block_steps
+    words_per_block, samples_per_block = block // _WORD_BITS, block // k if plan.record_variables else 0
+    statistics = tuple(model.time_statistics) if plan.time_statistics else ()
+
+    def pick(name: str, value: jax.Array) -> jax.Array:
+        """A recorded value: only the chosen elements of a variable with dims."""
+        has_dims = name in model.variables and model.variables[name].dims
+        return value[indices] if has_dims and indices is not None else value
+
+    def recorded(state: Any, observed: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
+        return {v: pick(v, getattr(state, v) if v in state_names else observed[v]) for v in plan.record_variables}
+
+    def advance(i: jax.Array, carry: dict) -> dict:
+        inputs, protocol = protocol_inputs(plan.protocol_kind, fields, i, dt, model.inputs, dtype, protocol_key, carry["protocol"])
+        state, observed = model.step(carry["state"], params, inputs, jax.random.fold_in(step_root, i), setup)
+        new = {**carry, "state": state, "protocol": protocol}
+        if model.spikes:
+            new["word"] = carry["word"] | (observed[model.spikes].astype(jnp.uint32) << (i - carry["first"]).astype(jnp.uint32))
+        if plan.record_variables:
+            sample = (i - carry["block_start"]) // k  # every step overwrites its interval's slot: the last one stays
+            values = recorded(state, {**observed, **inputs})
+            new["samples"] = {v: carry["samples"][v].at[sample].set(values[v]) for v in plan.record_variables}
+        new["sums"] = tuple((s + observed[n].astype(jnp.float64), q + observed[n].astype(jnp.float64) ** 2)
+                            for (s, q), n in zip(carry["sums"], statistics))  # fmt: skip
+        new["totals"] = {n: carry["totals"][n] + observed[n] for n in model.totals}
+        return new
+
+    def word(carry: dict, w: jax.Array) -> tuple[dict, jax.Array]:
+        first = carry["block_start"] + w * _WORD_BITS
+        carry = {**carry, "first": first, "word": jnp.zeros_like(carry["word"])}
+        carry = jax.lax.fori_loop(first, jnp.minimum(first + _WORD_BITS, plan.n_steps), advance, carry)
+        return carry, carry["word"]
+
+    def one_block(carry: dict, b: jax.Array) -> tuple[dict, tuple]:
+        carry = {**carry, "block_start": b * block}
+        if words_per_block == 1:
+            carry, bits = word(carry, jnp.int32(0))
+            bits = bits[None]
+        else:
+            carry, bits = jax.lax.scan(word, carry, jnp.arange(words_per_block, dtype=jnp.int32))
+        bad = jnp.where((carry["first_bad_block"] < 0) & ~_finite(carry["state"]), b, carry["first_bad_block"])
+        return {**carry, "first_bad_block": bad}, (bits, carry.get("samples", {}))
+
+    # One step traced outside the loop gives the shapes of the observables (no work at run time).
+    def probe() -> dict[str, jax.Array]:
+        start = protocol_start(plan.protocol_kind, fields)
+        inputs, _ = protocol_inputs(plan.protocol_kind, fields, jnp.int32(0), dt, model.inputs, dtype, protocol_key, start)
+        return {**model.step(state, params, inputs, root, setup)[1], **inputs}
+
+    shapes = jax.eval_shape(probe)
+    spike_shape = shapes[model.spikes].shape if model.spikes else ()
+    template = recorded(state, {name: jnp.zeros(s.shape, s.dtype) for name, s in shapes.items()})
+    carry = {
+        "state": state,
+        "protocol": protocol_start(plan.protocol_kind, fields),
+        "word": jnp.zeros(spike_shape, jnp.uint32),
+        "first": jnp.int32(0),
+        "block_start": jnp.int32(0),
+        "sums": tuple((jnp.zeros(shapes[n].shape, jnp.float64),) * 2 for n in statistics),
+        "totals": {n: jnp.zeros(shapes[n].shape, jnp.int64) for n in model.totals},
+        "first_bad_block": jnp.int32(-1),
+    }
+    if plan.record_variables:
+        carry["samples"] = {v: jnp.zeros((samples_per_block, *x.shape), x.dtype) for v, x in template.items()}
+    n_blocks = -(-plan.n_steps // block)
+    carry, (bits, samples) = jax.lax.scan(one_block, carry, jnp.arange(n_blocks, dtype=jnp.int32))
+    n_words = -(-plan.n_steps // _WORD_BITS)
+    traces = {v: x.reshape(-1, *x.shape[2:])[: plan.n_steps // k] for v, x in samples.items()}
+    bad = carry["first_bad_block"]
+    return {
+        "spike_words": bits.reshape(-1, *spike_shape)[:n_words],
+        "traces": traces,
+        "first_bad_step": jnp.where(bad >= 0, jnp.minimum((bad + 1) * block, plan.n_steps) - 1, -1),
+        "sums": carry["sums"],
+        "totals": carry["totals"],
+        "constants": {name: getattr(state, name) for name in model.constants},
+    }
+
+
+@functools.partial(jax.jit, static_argnames=("plan",))
+def simulate(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seeds: jax.Array, plan: Plan) -> dict[str, Any]:
+    """Run every point of a batch (leading axis ``point`` of every leaf) for ``plan.n_steps`` steps."""
+    if seeds.shape[0] == 1:
+        # One point: no batch axis inside the loop (a vmapped while loop masks its carry on every pass).
+        squeeze = functools.partial(jax.tree_util.tree_map, lambda x: x[0])
+        out = _run_point(squeeze(params), squeeze(fields), squeeze(initial), seeds[0], plan)
+        return jax.tree_util.tree_map(lambda x: x[None], out)
+    return jax.vmap(functools.partial(_run_point, plan=plan))(params, fields, initial, seeds)
+
+
+def spike_events(words: np.ndarray, dt_ms: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Decode spike bits (point, word, *elements) into each point's (spike times in ms, flat
+    element indices), ordered by time then element; a spike's time is the end of its step."""
+    n_points, n_words = words.shape[:2]
+    flat = words.reshape(n_points, n_words, -1)
+    point, word, element = np.nonzero(flat)
+    bits = (flat[point, word, element][:, None] >> np.arange(_WORD_BITS, dtype=np.uint32)) & 1
+    row, bit = np.nonzero(bits)
+    point, step, element = point[row], word[row] * _WORD_BITS + bit, element[row]
+    order = np.lexsort((element, step, point))
+    point, step, element = point[order], step[order], element[order]
+    bounds = np.searchsorted(point, np.arange(n_points + 1))
+    return [(((step[a:b] + 1) * dt_ms).round(9), element[a:b].astype(np.int32)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _trim(x: Any, n: int) -> np.ndarray:
+    return np.asarray(x)[:n]
+
+
+def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
+    """Simulate a built chunk and label its results (dims ``point``, ``time``, the model's own, ``spike``)."""
+    import xarray as xr
+
+    plan = Plan.of(experiment)
+    model = experiment.model
+    out = simulate(chunk.params, chunk.fields, chunk.initial, chunk.seeds, plan)
+    out = jax.tree_util.tree_map(lambda x: _trim(x, chunk.n_real), out)
+    n, dt, k = chunk.n_real, experiment.dt_ms, experiment.record_every_steps
+    dtype = np.dtype(experiment.precision)
+    input_units = PROTOCOLS[experiment.protocol_kind].output_units(model.inputs)
+    data_vars: dict[str, Any] = {}
+    index_dims = {}
+    for name, trace in out["traces"].items():
+        if name not in model.variables:  # a recorded input, distinct from the swept protocol value of the same name
+            units = input_units.get(name, model.inputs.get(name, "1"))
+            data_vars[f"input_{name}"] = (("point", "time"), trace.astype(dtype), {"units": units, "long_name": f"input {name}"})
+            continue
+        var = model.variables[name]
+        dims = var.dims
+        if dims and plan.record_indices:
+            dims = (f"recorded_{dims[0]}", *dims[1:])
+            index_dims[dims[0]] = plan.record_indices
+        data_vars[name] = (("point", "time", *dims), trace, {"units": var.units, "long_name": var.long_name})
+    if model.spikes:
+        spike_dims = model.variables[model.spikes].dims if model.spikes in model.variables else ()
+        events = spike_events(out["spike_words"], dt)
+        width = max([len(t) for t, _ in events] + [1])
+        times = np.full((n, width), np.nan)
+        for row, (t, _) in enumerate(events):
+            times[row, : len(t)] = t
+        data_vars["spike_time_ms"] = (("point", "spike"), times, {"units": "ms", "long_name": "spike time (NaN-padded)"})
+        if spike_dims:
+            elements = np.full((n, width), -1, np.int32)
+            for row, (_, e) in enumerate(events):
+                elements[row, : len(e)] = e
+            data_vars[f"spike_{spike_dims[0]}"] = (("point", "spike"), elements, {"units": "1", "long_name": f"index along {spike_dims[0]} of the spike (-1 padding)"})
+        data_vars["n_spikes"] = ("point", np.array([len(t) for t, _ in events], np.int64), {"units": "1", "long_name": "number of spikes"})
+    for name, variable in model.constants.items():
+        data_vars[name] = (("point", *variable.dims), out["constants"][name], {"units": variable.units, "long_name": variable.long_name})
+    for name, variable in model.totals.items():
+        data_vars[name] = ("point", out["totals"][name], {"units": variable.units, "long_name": variable.long_name})
+    for (total, squares), (name, variable) in zip(out["sums"], model.time_statistics.items() if plan.time_statistics else ()):
+        mean = total / experiment.n_steps
+        sd = np.sqrt(np.maximum(squares / experiment.n_steps - mean**2, 0.0))
+        data_vars[f"{name}_mean"] = (("point", *variable.dims), mean, {"units": variable.units, "long_name": f"time mean of the {variable.long_name}"})
+        data_vars[f"{name}_sd"] = (("point", *variable.dims), sd, {"units": variable.units, "long_name": f"sd over time of the {variable.long_name}"})
+    bad = out["first_bad_step"]
+    data_vars["diverged"] = ("point", bad >= 0, {"units": "1", "long_name": "state became NaN or infinite"})
+    data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * dt, np.nan), {"units": "ms", "long_name": f"time by which the state was non-finite (checked every {plan.block_steps} steps)"})
+    coords = dict(chunk.coords)
+    coords.update(model.coords(model.defaults(**experiment.params)))
+    if experiment.record_variables:
+        time = (np.arange(1, experiment.n_steps // k + 1) * k * dt).round(9)
+        coords["time"] = ("time", time, {"units": "ms", "long_name": "time"})
+    for dim, indices in index_dims.items():
+        coords[dim] = (dim, np.asarray(indices, np.int64), {"units": "1", "long_name": f"index of the recorded {dim[len('recorded_'):]}"})
+    dataset = xr.Dataset(data_vars, coords=coords, attrs={"analyses": list(experiment.analyses)})
+    for row in np.flatnonzero(bad >= 0):
+        point = {name: np.asarray(values[1])[row].item() for name, values in chunk.coords.items()}
+        log.warning("%s: point %s diverged by t = %.3f ms", experiment.name, point, (bad[row] + 1) * dt)
+    full = int(dataset["table_rows_full"].sum()) if "table_rows_full" in dataset else 0
+    if full:
+        log.warning("%s: %d connectivity rows reached the table width and may have lost synapses", experiment.name, full)
+    return dataset
+
+
+def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
+    """Simulate (or evaluate) one chunk of an experiment; returns a Dataset over ``point``."""
+    from neurosweep.dynamics import datasets
+
+    if not jax.config.jax_enable_x64:
+        # float64 experiments, int64 counters and float64 time statistics need it.
+        raise RuntimeError("JAX's 64-bit mode is off: call neurosweep.runtime.configure_jax() once, before any run")
+    if experiment.kind == "function":
+        return datasets.function_dataset(experiment)
+    if experiment.kind == "vector_field":  # evaluated once, not padded (nothing to share)
+        return datasets.vector_field_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
+    if experiment.kind == "fixed_points":
+        return datasets.fixed_point_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
+    return simulation_dataset(experiment, build_chunk(experiment, chunk_index))
