@@ -71,23 +71,23 @@ def run_neurosweep(variant: str, precision: str, mode: str, cache_dir: str | Non
     configure_jax(cache_dir)
     skip_final_collection()
     from neurosweep.experiments import parse_experiment
-    from neurosweep.simulate_network import network_arguments, simulate_network, spike_events
+    from neurosweep.runner import chunk_arguments, simulate, spike_events
 
     experiment = parse_experiment("coba", {
         "model": "ei_network", "dt_ms": DT_MS, "t_stop_ms": T_STOP_MS, "precision": precision,
         "init": {"V": {"normal": [V0_MEAN, V0_SD]}}, "seeds": [SEED],
         "protocol": {"kind": "constant", "I": VARIANTS[variant]}, "record": {"input_statistics": False},
     })  # fmt: skip
-    params, fields, seeds, plan = network_arguments(experiment)
+    arguments = chunk_arguments(experiment)
     started = time.perf_counter()
-    out = jax.block_until_ready(simulate_network(params, fields, seeds, plan))
+    out = jax.block_until_ready(simulate(*arguments))
     first = time.perf_counter() - started
     loop = None
     for _ in range(LOOP_RUNS if mode == "loop" else 0):
         started = time.perf_counter()
-        out = jax.block_until_ready(simulate_network(params, fields, seeds, plan))
+        out = jax.block_until_ready(simulate(*arguments))
         loop = min(loop or np.inf, time.perf_counter() - started)
-    _, neurons = spike_events(np.asarray(out["spike_words"]), DT_MS, N_EXC + N_INH)[0]
+    _, neurons = spike_events(np.asarray(out["spike_words"]), DT_MS)[0]
     return {"first_run_s": first, "loop_s": loop, **_rates(int((neurons < N_EXC).sum()), int((neurons >= N_EXC).sum()))}
 
 
@@ -237,7 +237,10 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
     import numpy as np
 
     from neurosweep.experiments import parse_experiment
-    from neurosweep.simulate_network import network_arguments, simulate_network
+    from neurosweep.runner import chunk_arguments, simulate
+    from neurosweep.runtime import configure_jax
+
+    configure_jax()
 
     def experiment(currents: list[float]):
         return parse_experiment("sweep", {
@@ -249,10 +252,10 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
     currents = np.linspace(10.0, 40.0, n_networks)
 
     def timed(exp) -> float:
-        args = network_arguments(exp)
-        jax.block_until_ready(simulate_network(*args))  # compile
+        args = chunk_arguments(exp)
+        jax.block_until_ready(simulate(*args))  # compile
         started = time.perf_counter()
-        jax.block_until_ready(simulate_network(*args))
+        jax.block_until_ready(simulate(*args))
         return time.perf_counter() - started
 
     batched_s = timed(experiment(currents.tolist()))
@@ -260,9 +263,9 @@ def sweep_benchmark(n_networks: int = 64, t_stop_ms: float = 200.0, precision: s
     singles = [experiment([float(current)]) for current in currents]
     one_by_one_s = timed(singles[0])
     for exp in singles[1:]:
-        args = network_arguments(exp)
+        args = chunk_arguments(exp)
         started = time.perf_counter()
-        jax.block_until_ready(simulate_network(*args))
+        jax.block_until_ready(simulate(*args))
         one_by_one_s += time.perf_counter() - started
     return {
         "networks": n_networks, "t_stop_ms": t_stop_ms, "precision": precision, "device": str(jax.devices()[0]),

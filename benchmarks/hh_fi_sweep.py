@@ -40,10 +40,11 @@ V0 = -70.67647
 
 def run_neurosweep(n: int, precision: str, mode: str) -> dict:
     from neurosweep.experiments import parse_experiment
-    from neurosweep.runtime import skip_final_collection
     from neurosweep.runner import run_chunk
+    from neurosweep.runtime import configure_jax, skip_final_collection
 
-    skip_final_collection()  # as a pipeline job process does
+    configure_jax()  # as a pipeline job process does (no compilation cache: cold)
+    skip_final_collection()
 
     experiment = parse_experiment(
         "bench",

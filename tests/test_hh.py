@@ -16,7 +16,6 @@ from neurosweep.dynamics import find_fixed_point
 from neurosweep.integrators import exp_euler, rk4
 from neurosweep.models import hh
 
-jax.config.update("jax_enable_x64", True)
 
 # course_figures.md T1: the resting state with gL = 0.03, EL = -54.387.
 REST = {"V": -70.676, "m": 0.02658, "h": 0.77206, "n": 0.23536}

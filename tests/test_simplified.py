@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ import xarray as xr
 from neurosweep.dynamics import STABILITY_LABELS, find_fixed_point
 from neurosweep.models import get_model
 
-jax.config.update("jax_enable_x64", True)
 
 
 def _fixed_point(model_name: str, start: dict, I: float, **params):

@@ -7,7 +7,9 @@ jitted loop from the step index, never stored as arrays, so a 20-s ramp costs no
 are compared in whole steps (``round(t_ms / dt)``), like BrainPy's ``section_input``, which makes
 every edge land on the same step in float32 and float64.
 
-A protocol may draw random numbers (resampled stimulus rates, OU noise): it gets the point's
+Every produced input is a scalar per point and step (a stimulus on a ring is its centre and
+strength; the model, which owns the positions, draws the profile). A protocol may draw random
+numbers (resampled stimulus rates, OU noise): it gets the point's
 protocol key (derived from the point's seed, never from the chunk) and may carry a state from
 step to step.
 
@@ -139,6 +141,15 @@ def _decision_stimulus(f: Fields, i: jax.Array, dt: float, key: jax.Array, carry
     return {"stimulus_A_hz": rates[0], "stimulus_B_hz": rates[1]}, carry
 
 
+def _moving_stimulus(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    # A stimulus on a ring: its centre moves at speed_rad_per_ms from position_rad, wrapped to
+    # [-pi, pi); a model with positions (a CANN's x) draws its own profile around the centre.
+    inside = _window(i, f["t_start_ms"], f["duration_ms"], dt)
+    centre = f["position_rad"] + f["speed_rad_per_ms"] * (i - _steps(f["t_start_ms"], dt)) * dt
+    wrapped = jnp.mod(centre + jnp.pi, 2.0 * jnp.pi) - jnp.pi
+    return {"stimulus_position_rad": wrapped, "stimulus_amplitude": jnp.where(inside, f["amplitude"], 0.0)}
+
+
 def _ou_noise(f: Fields, i: jax.Array, dt: float, key: jax.Array, noise: jax.Array) -> tuple[dict[str, jax.Array], Any]:
     # Euler-Maruyama of tau dx = -x dt + sqrt(2 tau) sigma dW: stationary sd sigma, correlation time tau.
     xi = jax.random.normal(jax.random.fold_in(key, i), (), noise.dtype)
@@ -222,6 +233,15 @@ PROTOCOLS: dict[str, Protocol] = {
         "[t_start_ms, t_start_ms + duration_ms), each redrawn every resample_ms from N(mean, sd_hz); zero outside",
         outputs={"stimulus_A_hz": "Hz", "stimulus_B_hz": "Hz"},
         step=_decision_stimulus,
+    ),
+    "moving_stimulus": Protocol(
+        {"amplitude": None, "position_rad": 0.0, "speed_rad_per_ms": 0.0, "t_start_ms": 0.0, "duration_ms": None},
+        {"amplitude": _I, "position_rad": "rad", "speed_rad_per_ms": "rad/ms", "t_start_ms": "ms", "duration_ms": "ms"},
+        (),
+        _moving_stimulus,
+        "a stimulus on a ring of strength amplitude on [t_start_ms, t_start_ms + duration_ms), centred at "
+        "position_rad + speed_rad_per_ms (t - t_start_ms), wrapped to [-pi, pi)",
+        outputs={"stimulus_position_rad": "rad", "stimulus_amplitude": _I},
     ),
     "ou_noise": Protocol(
         {"I_mean": 0.0, "sigma": None, "tau_ms": None},

@@ -37,7 +37,7 @@ from neurosweep.protocols import PROTOCOLS, protocol_inputs, protocol_start
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["Plan", "run_chunk", "simulate", "simulation_dataset", "spike_events"]
+__all__ = ["Plan", "chunk_arguments", "run_chunk", "simulate", "simulation_dataset", "spike_events"]
 
 log = logging.getLogger("neurosweep")
 
@@ -207,6 +207,13 @@ def spike_events(words: np.ndarray, dt_ms: float) -> list[tuple[np.ndarray, np.n
 
 def _trim(x: Any, n: int) -> np.ndarray:
     return np.asarray(x)[:n]
+
+
+def chunk_arguments(experiment: Experiment, chunk_index: int = 0, size: int | None = None) -> tuple[Any, ...]:
+    """``(params, fields, initial, seeds, plan)`` of a chunk: what :func:`simulate` takes (so a
+    benchmark times exactly what a job runs)."""
+    chunk = build_chunk(experiment, chunk_index, size)
+    return chunk.params, chunk.fields, chunk.initial, chunk.seeds, Plan.of(experiment)
 
 
 def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:

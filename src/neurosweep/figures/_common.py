@@ -72,7 +72,7 @@ def draw_spikes(ax: Axes, row: xr.Dataset, peak_mv: float, color: str) -> None:
         ax.vlines(times, base, peak_mv, color=color, lw=1.0)
 
 
-def raster(ax: Axes, run: xr.Dataset, population: int, name: str, color: str, size: float = 1.0) -> None:
+def spike_raster(ax: Axes, run: xr.Dataset, population: int, name: str, color: str, size: float = 1.0) -> None:
     """Spikes of one population of a network run (neurons numbered from 0 within it)."""
     times, neurons = run["spike_time_ms"].values, run["spike_neuron"].values
     valid = np.isfinite(times) & (neurons >= 0)

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from neurosweep.figures import register
-from neurosweep.figures._common import points, population_rate, raster, setting
+from neurosweep.figures._common import points, population_rate, setting, spike_raster
 
 GROUP_COLORS = {"A": "tab:red", "B": "tab:blue"}
 #: The course's smoothing of the population rates (``bp.measure.firing_rate`` width).
@@ -36,15 +36,13 @@ def _trial(axes: list[Axes], run: xr.Dataset, periods: tuple[float, float, float
     """The course's four panels: rasters of A and B, their population rates, their input rates."""
     names = list(run["population_name"].values)
     for ax, name in zip(axes[:2], ("A", "B")):
-        raster(ax, run, names.index(name), name, GROUP_COLORS[name], size=1.5)
+        spike_raster(ax, run, names.index(name), name, GROUP_COLORS[name], size=1.5)
     for name in ("A", "B"):
         rate = population_rate(run, name, RATE_WIDTH_MS)
         axes[2].plot(rate["time_step"], rate, color=GROUP_COLORS[name], label=name)
         axes[3].plot(run["time"], run[f"input_stimulus_{name}_hz"], color=GROUP_COLORS[name], label=name)
     axes[2].set(ylabel="rate (Hz)")
     axes[3].set(ylabel="input rate (Hz)", xlabel="t (ms)")
-    for ax in axes[2:]:
-        ax.legend(loc="upper left", ncol=2)
     for ax in axes:
         for t in periods:
             ax.axvline(t, color="0.4", ls="--", lw=0.8)
@@ -53,13 +51,19 @@ def _trial(axes: list[Axes], run: xr.Dataset, periods: tuple[float, float, float
             ax.set_ylabel("")
 
 
+def _legend(fig: Figure, ax: Axes) -> None:
+    """One legend for the groups' colours, outside the panels (the traces fill them)."""
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside upper right", ncol=2, title="group")
+
+
 @register("dm_spiking_trial")
 def dm_spiking_trial(trials: xr.Dataset, seed_index: int = 0) -> Figure:
     """Wang (2002) spiking decision network, one trial: rasters of the selective groups A and B, their population rates (10-ms window) and the Poisson input rates (redrawn every 50 ms around mu0 (1 +/- c/100)); dashed lines at stimulus onset, offset and the end of the delay. The group with the stronger evidence wins and stays active through the delay."""
     run = points(trials).isel(point=seed_index)
     periods = _periods(trials)
-    fig, axes = plt.subplots(4, 1, figsize=(10, 10), sharex=True, gridspec_kw={"height_ratios": (2, 2, 1.5, 1.2)})
+    fig, axes = plt.subplots(4, 1, figsize=(10, 10), sharex=True, layout="constrained", gridspec_kw={"height_ratios": (2, 2, 1.5, 1.2)})
     _trial(list(axes), run, periods)
+    _legend(fig, axes[2])
     winner = _winner(run, periods[1])
     fig.suptitle(f"c = {setting(run, 'coherence'):g} %, seed {int(run['seed']) if 'seed' in run.coords else json.loads(trials.attrs['seeds'])[0]}: {winner} wins")
     return fig
@@ -74,12 +78,13 @@ def dm_spiking_stochastic_c0(trials: xr.Dataset, n_shown: int = 3) -> Figure:
     # Shown: the first run of each winner, then the next ones in seed order.
     first = [winners.index(name) for name in ("A", "B") if name in winners]
     shown = (first + [k for k in range(len(winners)) if k not in first])[:n_shown]
-    fig, axes = plt.subplots(4, len(shown), figsize=(5 * len(shown), 10), sharex=True, squeeze=False,
+    fig, axes = plt.subplots(4, len(shown), figsize=(5 * len(shown), 10), sharex=True, squeeze=False, layout="constrained",
                              gridspec_kw={"height_ratios": (2, 2, 1.5, 1.2)})  # fmt: skip
     seeds = flat["seed"].values if "seed" in flat.coords else np.arange(len(winners))
     for column, k in enumerate(sorted(shown)):
         _trial(list(axes[:, column]), flat.isel(point=k), periods, label_y=column == 0)
         axes[0, column].set_title(f"seed {int(seeds[k])}: {winners[k]} wins")
+    _legend(fig, axes[2, 0])
     tally = ", ".join(f"{int(s)}: {w}" for s, w in zip(seeds, winners))
     fig.suptitle(f"c = 0 %: A won {winners.count('A')} of {len(winners)} seeds ({tally})")
     return fig

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from neurosweep.figures import register
-from neurosweep.figures._common import points, population_rate, raster, setting
+from neurosweep.figures._common import points, population_rate, setting, spike_raster
 
 POPULATION_COLORS = {"E": "tab:red", "I": "tab:blue"}
 
@@ -44,7 +44,7 @@ def ei_raster_rates(network: xr.Dataset) -> Figure:
     run = _run(network)
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": (3, 1)})
     for column, name in enumerate(run["population_name"].values):
-        raster(axes[0, column], run, column, str(name), POPULATION_COLORS.get(str(name), "k"))
+        spike_raster(axes[0, column], run, column, str(name), POPULATION_COLORS.get(str(name), "k"))
         rate = population_rate(run, name, 5.0)
         axes[1, column].plot(rate["time_step"], rate, color=POPULATION_COLORS.get(str(name), "k"))
         axes[1, column].set(xlabel="t (ms)", ylabel=f"{name} rate (Hz)")
@@ -122,7 +122,7 @@ def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr
     run = _run(raster)
     sub = grid[0, 0].subgridspec(2, 1, height_ratios=(3, 1), hspace=0.05)
     ax_raster, ax_rate = fig.add_subplot(sub[0]), fig.add_subplot(sub[1])
-    raster(ax_raster, run, 0, "E", POPULATION_COLORS["E"], size=0.8)
+    spike_raster(ax_raster, run, 0, "E", POPULATION_COLORS["E"], size=0.8)
     rate = population_rate(run, "E", 5.0)
     ax_rate.plot(rate["time_step"], rate, color="tab:red")
     ax_raster.set_title("(a) excitatory population")
