@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def smoke_run(repo, tmp_path_factory):
 
 def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
     figures = sorted(p.name for p in (smoke_run / "results" / "figures").iterdir())
-    expected = ["ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
+    expected = ["dm_spiking_trial", "ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
     assert figures == sorted([f"{name}.{ext}" for name in expected for ext in ("pdf", "png")])
     grid = neurosweep.load("hh_gK_by_I", results_dir=smoke_run / "results", analysis=True)
     assert grid["firing_rate_hz"].dims == ("gK", "I")
@@ -52,10 +53,19 @@ def test_a_network_sweep_goes_through_every_stage(smoke_run):
     assert network["input_exc_mean"].sizes == network["rate_hz"].sizes
 
 
+def test_a_decision_network_goes_through_every_stage(smoke_run):
+    """Two seeds of the Wang network, analysed per group, with its stimulus recorded in Hz."""
+    trials = neurosweep.load("dm_spiking_short", results_dir=smoke_run / "results", analysis=True)
+    assert list(trials["population_name"].values) == ["A", "B", "N", "I"]
+    assert trials["rate_hz"].dims == ("seed", "population_name")
+    assert trials["input_stimulus_A_hz"].attrs["units"] == "Hz"
+    assert trials.attrs["model"] == "wang2002" and json.loads(trials.attrs["analyses"]) == ["network_statistics"]
+
+
 def test_user_config_builds_only_what_it_declares(smoke_run):
     assert not (smoke_run / "results" / "hh_fi_rest").exists()
     assert sorted(p.name for p in (smoke_run / "results").iterdir() if p.name != "figures") == [
-        "ei_small", "hh_gK_by_I", "hh_gate_kinetics", "hh_pulse", "lif_fi",
+        "dm_spiking_short", "ei_small", "hh_gK_by_I", "hh_gate_kinetics", "hh_pulse", "lif_fi",
     ]  # fmt: skip
 
 

@@ -179,10 +179,14 @@ def step(state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax
     V_inf = params.V_rest + by_type(params.R_E, params.R_I) * I_syn
     spike, V, t_last = lif_update(V, state.t_last_spike_ms, V_inf, decay, params.V_th, params.V_reset,
                                   by_type(params.tau_ref_E, params.tau_ref_I), inputs["t_ms"], dt)  # fmt: skip
-    # External spikes: the background of every neuron, and the stimulus of A and B, one draw each.
-    stimulus = layout.per_neuron({"A": inputs["stimulus_A_hz"], "B": inputs["stimulus_B_hz"], "N": 0.0, "I": 0.0})
-    external = poisson_spikes(key, jnp.stack([jnp.broadcast_to(params.background_hz, stimulus.shape), stimulus]), dt, (2, layout.n))
-    s_ext = exponential(state.s_ext, jnp.exp(-dt / params.tau_AMPA), jnp.sum(external, axis=0).astype(V.dtype))
+    # External spikes, one draw: the background of every neuron, then the stimulus of A and B only
+    # (the other groups get none: no draws wasted on them).
+    n_selective = layout.bounds[1][1]
+    rates = jnp.concatenate([jnp.broadcast_to(params.background_hz, (layout.n,)),
+                             jnp.repeat(jnp.stack([inputs["stimulus_A_hz"], inputs["stimulus_B_hz"]]), n_selective // 2)])  # fmt: skip
+    external = poisson_spikes(key, rates, dt, rates.shape).astype(V.dtype)
+    arriving = external[: layout.n].at[:n_selective].add(external[layout.n :])
+    s_ext = exponential(state.s_ext, jnp.exp(-dt / params.tau_AMPA), arriving)
     spike_E, spike_I = spike[:n_E].astype(V.dtype), spike[n_E:].astype(V.dtype)
     s_AMPA = exponential(state.s_AMPA, jnp.exp(-dt / params.tau_AMPA), spike_E)
     nmda = nmda_step(state.nmda, spike_E, params.tau_NMDA_decay, params.tau_NMDA_rise, params.a_NMDA, dt)
