@@ -13,7 +13,8 @@ with a 0.5 ms delay: E->E AMPA 0.05, E->I AMPA 0.04, E->E NMDA 0.165, E->I NMDA 
 to B, B to A and N to A/B. External: every neuron its own 2400 Hz Poisson train (AMPA, 2.1 nS
 onto E, 1.62 onto I); during the stimulus (100-1100 ms) A and B cells each an independent Poisson
 train (AMPA, 2.1 nS) whose population rate, drawn every 50 ms from N(40 (1 +- c/100), 10) Hz,
-is tabled once from the seed (clipped at 0) and shared by every tool. 1600 ms at dt = 0.1 ms.
+is tabled once from the seed (clipped at 0) and shared by the peers; neurosweep draws its own from
+the seed through its ``decision_stimulus`` protocol (same statistics). 1600 ms at dt = 0.1 ms.
 
 Integration, each tool as it does best: Brian2 ``exponential_euler`` for every variable, the Mg
 block marked ``(constant over dt)`` (V's equation is then linear in V); BrainPy ``exp_auto`` (its
@@ -108,9 +109,36 @@ def summarize(step_counts: dict) -> dict:
 
 
 def run_neurosweep(precision: str, mode: str, cache_dir: str | None = None) -> dict:
-    """neurosweep's side; returns what the peers do: ``first_run_s``, ``loop_s`` and
-    ``summarize(...)``'s keys, for the trial ``COHERENCE``, ``SEED``, ``stimulus_rates(...)``."""
-    raise NotImplementedError("filled in by the main developer")
+    """The course model (``model: wang2002``) through the pipeline's runner, as a job runs it:
+    ``chunk_arguments`` + ``simulate``. Its stimulus comes from its own ``decision_stimulus``
+    protocol (the same statistics as ``stimulus_rates``, drawn from the point's seed)."""
+    import jax
+    import numpy as np
+
+    from neurosweep.runtime import configure_jax, skip_final_collection
+
+    configure_jax(cache_dir)  # as a pipeline job process: no cache unless asked, the quick exit
+    skip_final_collection()
+    from neurosweep.experiments import parse_experiment
+    from neurosweep.runner import chunk_arguments, simulate, spike_events
+
+    experiment = parse_experiment("wang2002", {
+        "model": "wang2002", "dt_ms": DT_MS, "t_stop_ms": T_STOP_MS, "precision": precision, "seeds": [SEED],
+        "protocol": {"kind": "decision_stimulus", "coherence": COHERENCE, "mu0_hz": MU0_HZ, "sd_hz": STIM_SD_HZ},
+    })  # fmt: skip
+    arguments = chunk_arguments(experiment)
+    started = time.perf_counter()
+    out = jax.block_until_ready(simulate(*arguments))
+    first = time.perf_counter() - started
+    loop = None
+    for _ in range(LOOP_RUNS if mode == "loop" else 0):
+        started = time.perf_counter()
+        out = jax.block_until_ready(simulate(*arguments))
+        loop = min(loop or np.inf, time.perf_counter() - started)
+    times, neurons = spike_events(np.asarray(out["spike_words"]), DT_MS)[0]
+    steps = np.round(times / DT_MS).astype(int) - 1
+    counts = {name: np.bincount(steps[(neurons >= a) & (neurons < b)], minlength=N_STEPS) for name, (a, b) in POPULATIONS.items()}
+    return {"first_run_s": first, "loop_s": loop, **summarize(counts)}
 
 
 def run_brian2(precision: str, mode: str, target: str) -> dict:

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.integrate import quad
+from scipy.stats import chisquare
 
 from neurosweep.models.network import (
     Populations,
@@ -19,6 +20,7 @@ from neurosweep.models.network import (
     nmda_step,
     poisson_spikes,
 )
+from neurosweep.rng import uniforms
 
 # Named tolerances.
 NMDA_ERROR_AT_DT_0_01 = 2e-3  # max |s - s_exact| (s <= 1): exponential Euler with x held over the step is first order
@@ -86,6 +88,19 @@ def test_poisson_counts_match_rate_times_time_and_neurons_are_independent():
     pairs = n_steps * (n_neurons - 1)
     assert abs(coincidences - pairs * p * p) < POISSON_SIGMAS * np.sqrt(pairs * p * p)
     assert not np.array_equal(spikes[:, 0], spikes[:, 1])
+
+
+def test_uniforms_are_uniform_and_uncorrelated_across_elements_and_steps():
+    """2,000 steps x 2,000 elements from step keys as the runner derives them (fold_in of the step index)."""
+    root = jax.random.PRNGKey(11)
+    draws = np.asarray(jax.vmap(lambda i: uniforms(jax.random.fold_in(root, i), (2000,)))(jnp.arange(2000)))
+    counts, _ = np.histogram(draws, bins=200, range=(0.0, 1.0))
+    assert chisquare(counts).pvalue > 1e-3
+    assert draws.min() >= 0.0 and draws.max() < 1.0
+    limit = POISSON_SIGMAS / np.sqrt(draws.size)  # sd of a correlation estimate of independent samples
+    centred = draws - 0.5
+    for lagged in (centred[:, 1:] * centred[:, :-1], centred[1:] * centred[:-1]):  # neighbours, next step
+        assert abs(lagged.mean() / centred.var()) < limit
 
 
 @pytest.mark.parametrize("d", [1, 3, 6])

@@ -58,6 +58,8 @@ class Plan:
     record_indices: tuple[int, ...] = ()
     record_every_steps: int = 1
     time_statistics: bool = True
+    #: The sizes of the model's dims (e.g. ``(("neuron", 4000),)``).
+    sizes: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, experiment: Experiment) -> Plan:
@@ -76,6 +78,7 @@ class Plan:
             record_indices=experiment.record_neurons,
             record_every_steps=experiment.record_every_steps,
             time_statistics=experiment.record_input_statistics,
+            sizes=tuple(model.sizes(fixed).items()),
         )
 
     @property
@@ -143,23 +146,21 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         bad = jnp.where((carry["first_bad_block"] < 0) & ~_finite(carry["state"]), b, carry["first_bad_block"])
         return {**carry, "first_bad_block": bad}, (bits, carry.get("samples", {}))
 
-    # One step traced outside the loop gives the shapes of the observables (no work at run time).
-    def probe() -> dict[str, jax.Array]:
-        start = protocol_start(plan.protocol_kind, fields)
-        inputs, _ = protocol_inputs(plan.protocol_kind, fields, jnp.int32(0), dt, model.inputs, dtype, protocol_key, start)
-        return {**model.step(state, params, inputs, root, setup)[1], **inputs}
+    # Shapes from the declarations (a variable's dims, sized by the model), not from a traced step.
+    def shape(name: str) -> tuple[int, ...]:
+        variable = model.variables.get(name) or model.totals.get(name) or model.time_statistics.get(name)
+        return tuple(dict(plan.sizes)[d] for d in variable.dims) if variable else ()
 
-    shapes = jax.eval_shape(probe)
-    spike_shape = shapes[model.spikes].shape if model.spikes else ()
-    template = recorded(state, {name: jnp.zeros(s.shape, s.dtype) for name, s in shapes.items()})
+    spike_shape = shape(model.spikes) if model.spikes else ()
+    template = recorded(state, {name: jnp.zeros(shape(name), dtype) for name in plan.record_variables if name not in state_names})
     carry = {
         "state": state,
         "protocol": protocol_start(plan.protocol_kind, fields),
         "word": jnp.zeros(spike_shape, jnp.uint32),
         "first": jnp.int32(0),
         "block_start": jnp.int32(0),
-        "sums": tuple((jnp.zeros(shapes[n].shape, jnp.float64),) * 2 for n in statistics),
-        "totals": {n: jnp.zeros(shapes[n].shape, jnp.int64) for n in model.totals},
+        "sums": tuple((jnp.zeros(shape(n), jnp.float64),) * 2 for n in statistics),
+        "totals": {n: jnp.zeros(shape(n), jnp.int64) for n in model.totals},
         "first_bad_block": jnp.int32(-1),
     }
     if plan.record_variables:

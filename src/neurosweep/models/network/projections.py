@@ -160,10 +160,14 @@ class DelayLine:
 
     @property
     def delayed(self) -> jax.Array:
+        if self.buffer.shape[0] == 1:  # one step: no ring to index (a few ops less per step)
+            return self.buffer[0]
         return self.buffer[self.head]
 
     def push(self, value: jax.Array) -> "DelayLine":
         d = self.buffer.shape[0]
+        if d == 1:
+            return DelayLine(buffer=value[None], head=self.head)
         return DelayLine(buffer=self.buffer.at[self.head].set(value), head=(self.head + 1) % d)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
+
+from neurosweep.rng import uniforms
 
 __all__ = ["poisson_spikes"]
 
@@ -14,5 +15,4 @@ def poisson_spikes(key: jax.Array, rate_hz: jax.Array, dt: float, shape: tuple[i
 
     ``rate_hz`` broadcasts against ``shape`` (one rate for all, or one per neuron).
     """
-    # float32 draws: a probability per step needs no more resolution, and they cost half.
-    return jax.random.uniform(key, shape, jnp.float32) < rate_hz * (dt / 1000.0)
+    return uniforms(key, shape) < rate_hz * (dt / 1000.0)
