@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 
 def measure(script: str, child_args: Sequence[str], python: str, env: dict) -> dict:
@@ -21,3 +22,17 @@ def measure(script: str, child_args: Sequence[str], python: str, env: dict) -> d
     result = json.loads(lines[-1][len("RESULT ") :])
     result["process_s"] = wall
     return result
+
+
+def first_and_best(run: Callable[[], Any], repeats: int) -> tuple[Any, float, float | None]:
+    """``run()`` once (it compiles: ``first_s``), then ``repeats`` more times (``best_s``, None if
+    ``repeats`` is 0); returns the last output with both times."""
+    started = time.perf_counter()
+    out = run()
+    first = time.perf_counter() - started
+    best = None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        out = run()
+        best = min(best if best is not None else float("inf"), time.perf_counter() - started)
+    return out, first, best

@@ -41,7 +41,7 @@ import sys
 import time
 from pathlib import Path
 
-from _harness import measure
+from _harness import first_and_best, measure
 
 N_EXC, N_INH, P_CONN = 3200, 800, 0.02
 T_STOP_MS, DT_MS = 1000.0, 0.1
@@ -79,14 +79,7 @@ def run_neurosweep(variant: str, precision: str, mode: str, cache_dir: str | Non
         "protocol": {"kind": "constant", "I": VARIANTS[variant]}, "record": {"input_statistics": False},
     })  # fmt: skip
     arguments = chunk_arguments(experiment)
-    started = time.perf_counter()
-    out = jax.block_until_ready(simulate(*arguments))
-    first = time.perf_counter() - started
-    loop = None
-    for _ in range(LOOP_RUNS if mode == "loop" else 0):
-        started = time.perf_counter()
-        out = jax.block_until_ready(simulate(*arguments))
-        loop = min(loop or np.inf, time.perf_counter() - started)
+    out, first, loop = first_and_best(lambda: jax.block_until_ready(simulate(*arguments)), LOOP_RUNS if mode == "loop" else 0)
     _, neurons = spike_events(np.asarray(out["spike_words"]), DT_MS)[0]
     return {"first_run_s": first, "loop_s": loop, **_rates(int((neurons < N_EXC).sum()), int((neurons >= N_EXC).sum()))}
 

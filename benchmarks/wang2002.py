@@ -52,7 +52,7 @@ import sys
 import time
 from pathlib import Path
 
-from _harness import measure
+from _harness import first_and_best, measure
 
 N_SEL, N_NON, N_INH = 240, 1120, 400
 N_EXC = 2 * N_SEL + N_NON
@@ -127,14 +127,7 @@ def run_neurosweep(precision: str, mode: str, cache_dir: str | None = None) -> d
         "protocol": {"kind": "decision_stimulus", "coherence": COHERENCE, "mu0_hz": MU0_HZ, "sd_hz": STIM_SD_HZ},
     })  # fmt: skip
     arguments = chunk_arguments(experiment)
-    started = time.perf_counter()
-    out = jax.block_until_ready(simulate(*arguments))
-    first = time.perf_counter() - started
-    loop = None
-    for _ in range(LOOP_RUNS if mode == "loop" else 0):
-        started = time.perf_counter()
-        out = jax.block_until_ready(simulate(*arguments))
-        loop = min(loop or np.inf, time.perf_counter() - started)
+    out, first, loop = first_and_best(lambda: jax.block_until_ready(simulate(*arguments)), LOOP_RUNS if mode == "loop" else 0)
     times, neurons = spike_events(np.asarray(out["spike_words"]), DT_MS)[0]
     steps = np.round(times / DT_MS).astype(int) - 1
     counts = {name: np.bincount(steps[(neurons >= a) & (neurons < b)], minlength=N_STEPS) for name, (a, b) in POPULATIONS.items()}

@@ -206,10 +206,6 @@ def spike_events(words: np.ndarray, dt_ms: float) -> list[tuple[np.ndarray, np.n
     return [(((step[a:b] + 1) * dt_ms).round(9), element[a:b].astype(np.int32)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _trim(x: Any, n: int) -> np.ndarray:
-    return np.asarray(x)[:n]
-
-
 def chunk_arguments(experiment: Experiment, chunk_index: int = 0, size: int | None = None) -> tuple[Any, ...]:
     """``(params, fields, initial, seeds, plan)`` of a chunk: what :func:`simulate` takes (so a
     benchmark times exactly what a job runs)."""
@@ -224,7 +220,7 @@ def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
     plan = Plan.of(experiment)
     model = experiment.model
     out = simulate(chunk.params, chunk.fields, chunk.initial, chunk.seeds, plan)
-    out = jax.tree_util.tree_map(lambda x: _trim(x, chunk.n_real), out)
+    out = jax.tree_util.tree_map(lambda x: np.asarray(x)[: chunk.n_real], out)  # padding points dropped
     n, dt, k = chunk.n_real, experiment.dt_ms, experiment.record_every_steps
     dtype = np.dtype(experiment.precision)
     input_units = PROTOCOLS[experiment.protocol_kind].output_units(model.inputs)
