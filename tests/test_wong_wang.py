@@ -1,0 +1,73 @@
+"""The reduced Wong-Wang (2006) rate model: printed fixed points (T16, T17), course trials, noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import simulate
+
+# Named tolerances.
+PRINTED_DIGITS = 1e-4  # T16/T17 are printed to 5 decimals
+DECISION_HZ = 20.0  # the decision threshold of the course's readout
+
+
+def _fixed_points(mu_A: float, mu_B: float):
+    grid = {"start": 0.0, "stop": 1.0, "num": 21}
+    run = simulate({"model": "wong_wang", "kind": "fixed_points", "guesses": {"S1": grid, "S2": grid},
+                    "inputs": {"stimulus_A_hz": mu_A, "stimulus_B_hz": mu_B}})  # fmt: skip
+    n = int(run["n_fixed_points"].item())
+    points = np.stack([run["S1"].values[0, :n], run["S2"].values[0, :n]], axis=1)
+    return points, run["stability"].values[0, :n]
+
+
+def _match(points: np.ndarray, stability: np.ndarray, expected: list[tuple[float, float, str]]) -> None:
+    assert len(points) == len(expected), points
+    for s1, s2, kind in expected:
+        distance = np.max(np.abs(points - [s1, s2]), axis=1)
+        k = int(np.argmin(distance))
+        assert distance[k] < PRINTED_DIGITS, (s1, s2, points)
+        # Codes: 1 stable node, 5 saddle (neurosweep.dynamics.STABILITY_LABELS).
+        assert stability[k] == {"stable node": 1, "saddle": 5}[kind], (s1, s2, stability[k])
+
+
+def test_T16_five_fixed_points_without_stimulus():
+    points, stability = _fixed_points(0.0, 0.0)
+    _match(points, stability, [(0.56699, 0.03189, "stable node"), (0.10265, 0.10265, "stable node"),
+                               (0.03189, 0.56699, "stable node"), (0.31384, 0.05579, "saddle"), (0.05579, 0.31384, "saddle")])  # fmt: skip
+
+
+def test_T17_three_fixed_points_at_mu0_30_and_zero_coherence():
+    points, stability = _fixed_points(30.0, 30.0)
+    _match(points, stability, [(0.65869, 0.05181, "stable node"), (0.05181, 0.65869, "stable node"), (0.42446, 0.42446, "saddle")])
+
+
+def _trials(coherences: list[float], noise: float, seeds=(0,), chunk: int = 0, **changes) -> object:
+    """One chunk of trials (dims point, time): the coherences crossed with the seeds."""
+    return simulate({"model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "params": {"noise": noise}, "seeds": list(seeds),
+                     "protocol": {"kind": "decision_stimulus", "coherence": 0.0, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
+                     "sweep": {"grid": {"coherence": coherences}}, "record": {"variables": ["r1", "r2"], "every_ms": 1.0}, **changes}, chunk=chunk)  # fmt: skip
+
+
+def simulate_chunk(coherences: list[float], chunk: int) -> object:
+    return _trials(coherences, noise=0.0, chunk=chunk, chunk_size=1)
+
+
+def test_course_trials_are_deterministic_and_won_by_the_stronger_evidence():
+    """c = 25.6: population 1 crosses 20 Hz after onset and stays elevated through the delay; c = -1: population 2 wins."""
+    run = _trials([25.6, -1.0], noise=0.0)
+    r1, r2 = run["r1"].values, run["r2"].values
+    delay = run["time"].values > 2100.0
+    assert r1[0, delay].min() > DECISION_HZ > r2[0, delay].max()
+    assert r2[1, delay].min() > DECISION_HZ > r1[1, delay].max()
+    crossing = run["time"].values[np.argmax(r1[0] > DECISION_HZ)]
+    assert 100.0 + 200.0 < crossing < 2100.0  # well after onset, during the stimulus
+    for chunk in range(2):  # the same trials one per chunk: identical
+        again = simulate_chunk([25.6, -1.0], chunk)
+        np.testing.assert_array_equal(again["r1"].values[0], r1[chunk])
+
+
+def test_noisy_trials_differ_between_seeds_and_a_seed_reproduces():
+    run = _trials([0.0], noise=1.0, seeds=(1, 2))
+    assert np.abs(run["r1"].values[0] - run["r1"].values[1]).max() > 1.0
+    again = _trials([0.0], noise=1.0, seeds=(2,))
+    np.testing.assert_allclose(again["r1"].values[0], run["r1"].values[1], rtol=1e-5)
