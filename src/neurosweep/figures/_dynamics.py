@@ -31,8 +31,11 @@ def fixed_point_list(fixed: xr.Dataset, names: list[str]) -> list[tuple[dict[str
 
 
 def split_at_resets(run: xr.Dataset, variable: str) -> np.ndarray:
-    """``run[variable]`` with NaN at the first sample after each spike: no line through a reset."""
+    """``run[variable]`` with NaN at the first sample after each spike: no line through a reset
+    (a model that stores no spikes has none)."""
     values = run[variable].values.astype(float).copy()
+    if "spike_time_ms" not in run:
+        return values
     spikes = run["spike_time_ms"].values[np.isfinite(run["spike_time_ms"].values)]
     after_reset = np.unique(np.searchsorted(run["time"].values, spikes))
     values[after_reset[after_reset < values.size]] = np.nan
@@ -83,7 +86,8 @@ def phase_plane(
         ax.axvline(reset, color="0.3", ls="--", lw=1, label=f"{x_name}_reset = {reset:g}")
     if trajectory is not None:
         run = _one(points(trajectory))
-        ax.plot(split_at_resets(run, x_name), run[y_name].values, color="k", lw=1, label="trajectory (split at resets)")
+        label = "trajectory (split at resets)" if "spike_time_ms" in run else "trajectory"
+        ax.plot(split_at_resets(run, x_name), run[y_name].values, color="k", lw=1, label=label)
     if fixed is not None:
         found = fixed_point_list(fixed, [x_name, y_name])
         for state, code in found:

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from neurosweep.figures import register
 from neurosweep.figures._common import points, population_rate, setting, spike_raster
+from neurosweep.figures._dynamics import phase_plane
 
 GROUP_COLORS = {"A": "tab:red", "B": "tab:blue"}
 #: The course's smoothing of the population rates (``bp.measure.firing_rate`` width).
@@ -87,4 +88,45 @@ def dm_spiking_stochastic_c0(trials: xr.Dataset, n_shown: int = 3) -> Figure:
     _legend(fig, axes[2, 0])
     tally = ", ".join(f"{int(s)}: {w}" for s, w in zip(seeds, winners))
     fig.suptitle(f"c = 0 %: A won {winners.count('A')} of {len(winners)} seeds ({tally})")
+    return fig
+
+
+@register("dm_rate_trial")
+def dm_rate_trial(trials: xr.Dataset) -> Figure:
+    """Reduced Wong-Wang model, deterministic trials (mu0 = 20 Hz from 100 to 2100 ms, dashed): the gating variables s1, s2 and the rates r1, r2 for each coherence. The population with the stronger evidence ramps up, crosses 20 Hz during the stimulus and stays elevated through the delay; the other is suppressed."""
+    flat = points(trials)
+    periods = _periods(trials)
+    n = flat.sizes["point"]
+    fig, axes = plt.subplots(2, n, figsize=(5 * n, 6), sharex=True, squeeze=False, layout="constrained")
+    for k in range(n):
+        run = flat.isel(point=k)
+        for row, (first, second, label) in enumerate((("S1", "S2", "gating s"), ("r1", "r2", "rate (Hz)"))):
+            ax = axes[row, k]
+            ax.plot(run["time"], run[first], color=GROUP_COLORS["A"], label="population 1")
+            ax.plot(run["time"], run[second], color=GROUP_COLORS["B"], label="population 2")
+            for t in periods[:2]:
+                ax.axvline(t, color="0.4", ls="--", lw=0.8)
+            ax.set(ylabel=label if k == 0 else "", xlim=(0.0, periods[2]))
+        axes[1, k].set_xlabel("t (ms)")
+        axes[0, k].set_title(f"c = {setting(run, 'coherence'):g} %")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper right", ncol=2)
+    return fig
+
+
+@register("dm_rate_phase_plane")
+def dm_rate_phase_plane(planes: xr.Dataset, fixed: xr.Dataset, trajectories: xr.Dataset) -> Figure:
+    """Reduced Wong-Wang phase planes (s1, s2) for (mu0, c) = (0, -), (30, 0), (30, 14), (30, 100): vector field, nullclines, fixed points by type, and the trajectory from (0.1, 0.1) over 2 s. Without input three attractors (spontaneous state and two decisions); at mu0 = 30 the spontaneous state is gone; coherence tilts the basins; at c = 100 only population 1's decision is left."""
+    # A zipped sweep keeps its "point" dim; the planes keep their (S1, S2) grid.
+    flat_planes, flat_fixed, flat_runs = planes, points(fixed), points(trajectories)
+    n = flat_planes.sizes["point"]
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 5.6), squeeze=False, layout="constrained")
+    for k, ax in enumerate(axes[0]):
+        plane = flat_planes.isel(point=k)
+        phase_plane(ax, plane, flat_fixed.isel(point=[k]), flat_runs.isel(point=[k]))
+        mu_a, mu_b = float(plane["stimulus_A_hz"]), float(plane["stimulus_B_hz"])
+        mu0 = (mu_a + mu_b) / 2
+        title = f"mu0 = {mu0:g} Hz" + (f", c = {100 * (mu_a - mu_b) / (mu_a + mu_b):.0f} %" if mu0 > 0 else "")
+        ax.set(title=title, xlabel="s1", ylabel="s2" if k == 0 else "")
+        # Below the plane: inside it the legend would cover nullclines and attractors.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)
     return fig
