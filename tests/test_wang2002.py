@@ -97,3 +97,21 @@ def test_moving_stimulus_travels_at_its_speed_and_wraps_on_the_ring():
     assert float(at(1099)["stimulus_amplitude"]) == 2.0 and float(at(1100)["stimulus_amplitude"]) == 0.0
     # 50 ms after onset: 3.0 + 0.5 rad = 3.5 rad, wrapped to 3.5 - 2 pi.
     assert float(at(600)["stimulus_position_rad"]) == pytest.approx(3.5 - 2 * np.pi, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"protocol": {"kind": "decision_stimulus", "coherence": 120}}, r"experiments\.x\.protocol\.coherence: 120 is outside the domain of protocol decision_stimulus\.coherence: must be \[-100, 100\]"),
+        ({"sweep": {"grid": {"coherence": [0, 101]}}}, r"experiments\.x\.sweep\.coherence: 101 is outside the domain"),
+        ({"protocol": {"kind": "decision_stimulus", "coherence": 0, "sd_hz": -1}}, r"experiments\.x\.protocol\.sd_hz: -1 is outside the domain .* must be >= 0"),
+        ({"model": "wong_wang", "params": {"sigma_noise": -0.01}}, r"experiments\.x\.params\.sigma_noise: -0\.01 is outside the domain of wong_wang\.sigma_noise: must be >= 0"),
+        ({"protocol": {"kind": "constant", "I": 1}}, r"experiments\.x\.protocol\.kind: wang2002 takes inputs \['stimulus_A_hz', 'stimulus_B_hz'\]; 'constant' gives \['I'\]"),
+    ],
+)
+def test_bad_decision_input_is_rejected_with_its_key(change, message):
+    from neurosweep.experiments import ConfigError, parse_experiment
+
+    base = {"model": "wang2002", "t_stop_ms": 10.0, "protocol": {"kind": "decision_stimulus"}}
+    with pytest.raises(ConfigError, match=message):
+        parse_experiment("x", {**base, **change})

@@ -211,6 +211,17 @@ def _check_domains(model: ModelSpec, fixed: Mapping[str, float], swept: Mapping[
                 _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of {model.name}.{name}: must be {domain}")
 
 
+def _check_protocol_domains(kind: str, fields: Mapping[str, Any], swept: Mapping[str, np.ndarray], key: str) -> None:
+    """Every set or swept value of a protocol field with a domain (e.g. a coherence in [-100, 100] %) lies inside it."""
+    for name, domain in PROTOCOLS[kind].domains.items():
+        inside = DOMAINS[domain]
+        if fields.get(name) is not None and not inside(fields[name]):
+            _fail(f"{key}.protocol.{name}", f"{fields[name]:g} is outside the domain of protocol {kind}.{name}: must be {domain}")
+        for value in np.atleast_1d(swept.get(name, [])):
+            if not inside(float(value)):
+                _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of protocol {kind}.{name}: must be {domain}")
+
+
 def _record_neurons(record: Mapping[str, Any], model: ModelSpec, params: Mapping[str, float], key: str) -> tuple[int, ...]:
     """The recorded elements of variables with dims: indices in [0, size of the first dim)."""
     neurons = record.get("neurons", [])
@@ -392,6 +403,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if axis not in sweepable:
             _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name}, its protocol or an initial value (<variable>_init); allowed: {sorted(sweepable)}")
     _check_domains(model, params, {**grid_axes, **zip_axes}, key)
+    if protocol_kind is not None:
+        _check_protocol_domains(protocol_kind, protocol, {**grid_axes, **zip_axes}, key)
     for field, value in protocol.items():
         if value is None and field not in grid_axes and field not in zip_axes:
             _fail(f"{key}.protocol.{field}", f"required by protocol {protocol_kind!r} (set it or sweep it)")

@@ -54,6 +54,8 @@ class Protocol:
     outputs: Mapping[str, str] = dataclasses.field(default_factory=lambda: {"I": INPUT_UNIT})
     step: Callable[..., tuple[dict[str, jax.Array], Any]] | None = None
     start: Callable[[Fields], Any] | None = None
+    #: Fields with a restricted domain -> that domain (a key of ``neurosweep.models.base.DOMAINS``).
+    domains: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def field_units(self, model_inputs: Mapping[str, str]) -> dict[str, str]:
         """Each field's unit, the model's input unit filled in."""
@@ -236,6 +238,7 @@ PROTOCOLS: dict[str, Protocol] = {
         "[t_start_ms, t_start_ms + duration_ms), each redrawn every resample_ms from N(mean, sd_hz); zero outside",
         outputs={"stimulus_A_hz": "Hz", "stimulus_B_hz": "Hz"},
         step=_decision_stimulus,
+        domains={"coherence": "[-100, 100]", "mu0_hz": ">= 0", "sd_hz": ">= 0", "resample_ms": "> 0", "duration_ms": ">= 0"},
     ),
     "moving_stimulus": Protocol(
         {"amplitude": None, "position_rad": 0.0, "speed_rad_per_ms": 0.0, "t_start_ms": 0.0, "duration_ms": None},
@@ -254,6 +257,7 @@ PROTOCOLS: dict[str, Protocol] = {
         "I_mean plus Ornstein-Uhlenbeck noise of stationary sd sigma and correlation time tau_ms (starts at 0)",
         step=_ou_noise,
         start=lambda f: jnp.zeros_like(f["sigma"]),
+        domains={"sigma": ">= 0", "tau_ms": "> 0"},
     ),
     "clamp": Protocol(
         {"V_hold_mV": None, "V_step_mV": None, "t_hold_ms": None, "t_step_ms": None},

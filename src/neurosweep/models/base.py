@@ -51,6 +51,7 @@ DOMAINS: dict[str, Callable[[float], bool]] = {
     "> 0": lambda value: value > 0,
     ">= 0": lambda value: value >= 0,
     "[0, 1]": lambda value: 0 <= value <= 1,
+    "[-100, 100]": lambda value: -100 <= value <= 100,
     "whole >= 1": lambda value: value >= 1 and float(value).is_integer(),
 }
 
