@@ -123,3 +123,12 @@ def test_group_sums_equal_the_dense_all_to_all_product():
     found = group_input(group_sums(values, layout.bounds), weights, layout.index)
     np.testing.assert_allclose(found, expected, rtol=1e-12)
     np.testing.assert_allclose(found, np.asarray(values) @ dense, rtol=1e-12)
+
+
+def test_normals_are_standard_normal_and_never_infinite():
+    from neurosweep.rng import normals
+
+    draws = np.asarray(jax.vmap(lambda i: normals(jax.random.fold_in(jax.random.PRNGKey(5), i), (1000,)))(jnp.arange(2000))).ravel()
+    assert np.all(np.isfinite(draws)) and np.abs(draws).max() < 5.5
+    assert abs(draws.mean()) < POISSON_SIGMAS / np.sqrt(draws.size)
+    assert draws.std() == pytest.approx(1.0, rel=4 * np.sqrt(0.5 / draws.size))

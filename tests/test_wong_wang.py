@@ -71,3 +71,54 @@ def test_noisy_trials_differ_between_seeds_and_a_seed_reproduces():
     assert np.abs(run["r1"].values[0] - run["r1"].values[1]).max() > 1.0
     again = _trials([0.0], noise=1.0, seeds=(2,))
     np.testing.assert_allclose(again["r1"].values[0], run["r1"].values[1], rtol=1e-5)
+
+
+COHERENCES = [0.0, 3.2, 6.4, 12.8, 25.6, 51.2, 100.0]
+
+
+@pytest.fixture(scope="module")
+def behaviour():
+    """200 noisy trials per coherence (one vmapped chunk), decisions at 20 Hz, and their psychometrics."""
+    from neurosweep.analysis import get_analysis
+    from neurosweep.experiments import parse_experiment
+    from neurosweep.runner import run_chunk
+    from neurosweep.store import provenance
+
+    experiment = parse_experiment("behaviour", {
+        "model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "seeds": {"start": 0, "stop": 200, "step": 1},
+        "protocol": {"kind": "decision_stimulus", "coherence": 0.0, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
+        "sweep": {"grid": {"coherence": COHERENCES}}, "record": {"first_crossing": {"r1": DECISION_HZ, "r2": DECISION_HZ}},
+        "chunk_size": 1400,
+    })  # fmt: skip
+    run = run_chunk(experiment, 0)
+    run.attrs.update(provenance(experiment))
+    grid = run.set_index(point=["coherence", "seed"]).unstack("point")
+    return get_analysis("decision")(grid), get_analysis("psychometric")(grid)
+
+
+def test_accuracy_rises_with_coherence_from_chance(behaviour):
+    from scipy.stats import binomtest
+
+    trials, summary = behaviour
+    accuracy = summary["accuracy"].values[1:]  # c > 0
+    assert np.all(np.diff(accuracy) >= -0.02), accuracy  # monotone within a trial's worth of noise at the top
+    assert accuracy[0] < accuracy[1] < accuracy[2] < accuracy[-1]  # 3.2 < 6.4 < 12.8 < 100 %
+    assert accuracy[-1] > 0.95
+    chose_1 = trials["choice"].sel(coherence=0.0).values
+    decided = chose_1 > 0
+    # At c = 0 each population wins half the decided trials: a two-sided binomial test.
+    assert binomtest(int((chose_1[decided] == 1).sum()), int(decided.sum()), 0.5).pvalue > 0.01
+    # The fitted threshold lies inside the swept range and its interval brackets it.
+    low, high = summary["weibull_threshold_pct_ci"].values
+    assert 0.5 < low < float(summary["weibull_threshold_pct"]) < high < 51.2
+
+
+def test_deterministic_decision_time_falls_with_coherence_and_c0_makes_no_decision():
+    from neurosweep.analysis import get_analysis
+
+    run = _trials(COHERENCES, noise=0.0, record={"first_crossing": {"r1": DECISION_HZ, "r2": DECISION_HZ}})
+    run.attrs["experiment_config"] = '{"protocol": {"t_start_ms": 100.0}}'
+    decided = get_analysis("decision")(run.swap_dims(point="coherence"))
+    times = decided["decision_time_ms"].values
+    assert np.isnan(times[0]) and int(decided["choice"].values[0]) == 0
+    assert np.all(np.diff(times[1:]) < 0), times

@@ -125,6 +125,8 @@ class Experiment:
     record_input_statistics: bool = True
     #: The analyses run on the collected dataset (names in :data:`neurosweep.analysis.ANALYSES`).
     analyses: tuple[str, ...] = ()
+    #: Scalar variables -> threshold: the first time each reaches it, tracked in the loop.
+    record_first_crossing: tuple[tuple[str, float], ...] = ()
 
     @property
     def n_steps(self) -> int:
@@ -342,6 +344,13 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
             if variable not in allowed_records:
                 _fail(f"{key}.record.variables", f"{model.name} has no variable {variable!r}; allowed: {allowed_records}")
         record_neurons = _record_neurons(record, model, params, key)
+        first_crossing = record.get("first_crossing", {})
+        for variable, threshold in first_crossing.items():
+            if variable not in model.variables or model.variables[variable].dims:
+                scalar = sorted(name for name, v in model.variables.items() if not v.dims)
+                _fail(f"{key}.record.first_crossing.{variable}", f"a scalar variable of {model.name} is needed; allowed: {scalar}")
+            if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not math.isfinite(threshold):
+                _fail(f"{key}.record.first_crossing.{variable}", f"expected a finite threshold in {model.variables[variable].units}, got {threshold!r}")
         if "input_statistics" in record and not model.time_statistics:
             _fail(f"{key}.record.input_statistics", f"{model.name} keeps no time statistics")
         every_ms = float(record.get("every_ms", dt_ms))
@@ -409,7 +418,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if value is None and field not in grid_axes and field not in zip_axes:
             _fail(f"{key}.protocol.{field}", f"required by protocol {protocol_kind!r} (set it or sweep it)")
 
-    seeds = tuple(int(s) for s in raw.get("seeds", [0]))
+    raw_seeds = raw.get("seeds", [0])
+    seeds = tuple(int(s) for s in (sweep_values(raw_seeds, f"{key}.seeds") if isinstance(raw_seeds, Mapping) else raw_seeds))
     if not seeds:
         _fail(f"{key}.seeds", "give at least one seed")
     if len(set(seeds)) != len(seeds):
@@ -443,6 +453,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         record_every_steps=record_every_steps,
         record_neurons=record_neurons,
         record_input_statistics=bool(raw.get("record", {}).get("input_statistics", True)),
+        record_first_crossing=tuple((name, float(value)) for name, value in raw.get("record", {}).get("first_crossing", {}).items()),
         chunk_size=chunk_size,
         analyses=analyses,
         function=function,

@@ -60,6 +60,8 @@ class Plan:
     time_statistics: bool = True
     #: The sizes of the model's dims (e.g. ``(("neuron", 4000),)``).
     sizes: tuple[tuple[str, int], ...] = ()
+    #: Scalar variables -> threshold whose first crossing is tracked in the loop.
+    first_crossing: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def of(cls, experiment: Experiment) -> Plan:
@@ -79,6 +81,7 @@ class Plan:
             record_every_steps=experiment.record_every_steps,
             time_statistics=experiment.record_input_statistics,
             sizes=tuple(model.sizes(fixed).items()),
+            first_crossing=experiment.record_first_crossing,
         )
 
     @property
@@ -128,6 +131,9 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         new["sums"] = tuple((s + observed[n].astype(jnp.float64), q + observed[n].astype(jnp.float64) ** 2)
                             for (s, q), n in zip(carry["sums"], statistics))  # fmt: skip
         new["totals"] = {n: carry["totals"][n] + observed[n] for n in model.totals}
+        reached = {name: getattr(state, name) if name in state_names else observed[name] for name, _ in plan.first_crossing}
+        new["crossings"] = {name: jnp.where((carry["crossings"][name] < 0) & (reached[name] >= threshold), i, carry["crossings"][name])
+                            for name, threshold in plan.first_crossing}  # fmt: skip
         return new
 
     def word(carry: dict, w: jax.Array) -> tuple[dict, jax.Array]:
@@ -162,6 +168,7 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         "sums": tuple((jnp.zeros(shape(n), jnp.float64),) * 2 for n in statistics),
         "totals": {n: jnp.zeros(shape(n), jnp.int64) for n in model.totals},
         "first_bad_block": jnp.int32(-1),
+        "crossings": {name: jnp.int32(-1) for name, _ in plan.first_crossing},
     }
     if plan.record_variables:
         carry["samples"] = {v: jnp.zeros((samples_per_block, *x.shape), x.dtype) for v, x in template.items()}
@@ -177,6 +184,7 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         "sums": carry["sums"],
         "totals": carry["totals"],
         "constants": {name: getattr(state, name) for name in model.constants},
+        "crossings": carry["crossings"],
     }
 
 
@@ -260,6 +268,11 @@ def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
         sd = np.sqrt(np.maximum(squares / experiment.n_steps - mean**2, 0.0))
         data_vars[f"{name}_mean"] = (("point", *variable.dims), mean, {"units": variable.units, "long_name": f"time mean of the {variable.long_name}"})
         data_vars[f"{name}_sd"] = (("point", *variable.dims), sd, {"units": variable.units, "long_name": f"sd over time of the {variable.long_name}"})
+    for name, threshold in plan.first_crossing:
+        step = out["crossings"][name]
+        units = model.variables[name].units
+        data_vars[f"{name}_first_crossing_ms"] = ("point", np.where(step >= 0, (step + 1) * dt, np.nan), {
+            "units": "ms", "long_name": f"first time {name} reached {threshold:g} {units} (NaN: never)", "threshold": threshold})  # fmt: skip
     bad = out["first_bad_step"]
     data_vars["diverged"] = ("point", bad >= 0, {"units": "1", "long_name": "state became NaN or infinite"})
     data_vars["t_diverged_ms"] = ("point", np.where(bad >= 0, (bad + 1) * dt, np.nan), {"units": "ms", "long_name": f"time by which the state was non-finite (checked every {plan.block_steps} steps)"})

@@ -18,6 +18,8 @@ ANALYSES: dict[str, str] = {
     "spike_statistics": "neurosweep.analysis.spikes:spike_statistics",
     "instantaneous_rate": "neurosweep.analysis.spikes:instantaneous_rate",
     "network_statistics": "neurosweep.analysis.network:network_statistics",
+    "decision": "neurosweep.analysis.decision:decision",
+    "psychometric": "neurosweep.analysis.decision:psychometric",
 }
 
 _EXPORTS = {
