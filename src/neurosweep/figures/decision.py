@@ -130,3 +130,56 @@ def dm_rate_phase_plane(planes: xr.Dataset, fixed: xr.Dataset, trajectories: xr.
         # Below the plane: inside it the legend would cover nullclines and attractors.
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)
     return fig
+
+
+def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson 95 % interval of a binomial proportion k/n."""
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+@register("dm_psychometric_rt")
+def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset) -> Figure:
+    """Reduced Wong-Wang model, behaviour from many noisy trials (OU noise, decision at 20 Hz): (a) accuracy against coherence with Wilson intervals and the Weibull fit (threshold and slope with bootstrap intervals); (b) mean decision time (+/- sd) against coherence, beside the deterministic model's, with the trials that reached no decision counted; (c) the decision-time distribution at each coherence."""
+    from neurosweep.analysis.decision import weibull_accuracy
+
+    coherence = noisy["coherence"].values
+    positive = coherence > 0
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
+    ax = axes[0]
+    decided = (noisy["choice"] > 0).sum("seed").values
+    n_correct = (noisy["correct"] == 1).sum("seed").values
+    low, high = _wilson(n_correct[positive], np.maximum(decided[positive], 1))
+    accuracy = noisy["accuracy"].values[positive]
+    ax.errorbar(coherence[positive], accuracy, yerr=[accuracy - low, high - accuracy], fmt="o", color="k", capsize=3, label="simulated (95 % Wilson)")
+    grid = np.geomspace(coherence[positive].min() / 2, 100.0, 200)
+    alpha, beta = float(noisy["weibull_threshold_pct"]), float(noisy["weibull_slope"])
+    (a_low, a_high), (b_low, b_high) = noisy["weibull_threshold_pct_ci"].values, noisy["weibull_slope_ci"].values
+    ax.plot(grid, weibull_accuracy(grid, alpha, beta), color="tab:red",
+            label=f"Weibull: alpha = {alpha:.1f} % [{a_low:.1f}, {a_high:.1f}]\n            beta = {beta:.2f} [{b_low:.2f}, {b_high:.2f}]")  # fmt: skip
+    ax.axhline(0.5, color="0.6", ls=":", lw=1)
+    ax.set(xscale="log", xlabel="coherence c (%)", ylabel="accuracy (fraction correct)", ylim=(0.4, 1.02), title="(a) psychometric function")
+    ax.legend(loc="lower right")
+    ax = axes[1]
+    mean, sd = noisy["mean_decision_time_ms"].values, noisy["sd_decision_time_ms"].values
+    ax.errorbar(coherence[positive], mean[positive], yerr=sd[positive], fmt="o-", color="k", capsize=3, label=f"noisy, mean +/- sd ({noisy.sizes['seed']} trials each)")
+    det = deterministic["decision_time_ms"]
+    det_c, det_t = det["coherence"].values, det.values
+    ax.plot(det_c[det_c > 0], det_t[det_c > 0], "s--", color="tab:blue", label="deterministic")
+    # From 0, so the counts below the shortest times stand clear of the data.
+    ax.set(xscale="log", xlabel="coherence c (%)", ylabel="decision time from onset (ms)", title="(b) chronometric function", ylim=(0.0, None))
+    ax.set_ylim(-0.12 * ax.get_ylim()[1], None)
+    undecided = noisy["n_no_decision"].values
+    c0 = float(mean[~positive][0]) if (~positive).any() else np.nan
+    text = f"c = 0: mean {c0:.0f} ms; deterministic: {'no decision' if np.isnan(det_t[det_c == 0]).all() else 'decides'}\nno decision (of {noisy.sizes['seed']}): " + ", ".join(f"{c:g}%: {int(u)}" for c, u in zip(coherence, undecided))
+    ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=8, va="bottom")
+    ax.legend(loc="upper right")
+    ax = axes[2]
+    samples = [noisy["decision_time_ms"].sel(coherence=c).values for c in coherence]
+    samples = [s[np.isfinite(s)] for s in samples]
+    ax.violinplot([s if s.size else [np.nan] for s in samples], showmedians=True)
+    ax.set_xticks(np.arange(1, len(coherence) + 1), [f"{c:g}" for c in coherence])
+    ax.set(xlabel="coherence c (%)", ylabel="decision time from onset (ms)", title="(c) decision-time distributions")
+    return fig
