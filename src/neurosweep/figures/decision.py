@@ -183,3 +183,45 @@ def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset) -> Figure:
     ax.set_xticks(np.arange(1, len(coherence) + 1), [f"{c:g}" for c in coherence])
     ax.set(xlabel="coherence c (%)", ylabel="decision time from onset (ms)", title="(c) decision-time distributions")
     return fig
+
+
+def _along(fixed: xr.Dataset, name: str, values: np.ndarray, units: str) -> xr.Dataset:
+    """A zipped sweep of the two stimulus rates relabelled by the quantity it varies (mu0 or c)."""
+    fixed = fixed.assign_coords({name: ("point", values, {"units": units, "long_name": name})})
+    return fixed.swap_dims(point=name)
+
+
+def _stability_windows(ax: Axes, fixed: xr.Dataset, axis: str) -> None:
+    """Dotted lines where the number of stable fixed points changes (between grid values: the
+    label gives the midpoint and half the interval) and that number written in each window."""
+    values = fixed[axis].values
+    n_stable = fixed["stable"].sum("fixed_point").transpose(axis).values
+    edges = np.flatnonzero(np.diff(n_stable) != 0)
+    cuts = [values[0], *((values[edges] + values[edges + 1]) / 2), values[-1]]
+    half = np.diff(values).max() / 2
+    for x in cuts[1:-1]:
+        ax.axvline(x, color="k", ls=":", lw=1)
+        # Above the branches (s1* < 0.75 here), under the window labels.
+        ax.annotate(f"{x:.2f} +/- {half:.2f}", (x, 0.91), xycoords=("data", "axes fraction"), rotation=90, ha="right", va="top", fontsize=8)
+    starts = [0, *(edges + 1)]
+    for (low, high), start in zip(zip(cuts[:-1], cuts[1:]), starts):
+        ax.annotate(f"{int(n_stable[start])} stable", ((low + high) / 2, 0.97), xycoords=("data", "axes fraction"), ha="center", va="top", fontsize=8)
+
+
+@register("dm_rate_bifurcation")
+def dm_rate_bifurcation(over_mu0: xr.Dataset, over_coherence: xr.Dataset) -> Figure:
+    """Reduced Wong-Wang fixed points (dense parameter grids, Newton from a grid of guesses, as BrainPy's Bifurcation2D), coloured by type, with the number of stable states in each window: (a) s1* against mu0 at c = 0: one low symmetric state at small mu0, then tri-, bi- and tristable windows (pairs of saddle-nodes at the outer edges, where the decision states appear and vanish; the symmetric state changing stability at the inner ones) and one state again at large mu0; (b) s1* against coherence at mu0 = 30 Hz: the losing side's attractor meets the saddle in a saddle-node and disappears."""
+    from neurosweep.figures._dynamics import branch
+
+    a, b = over_mu0["stimulus_A_hz"].values, over_mu0["stimulus_B_hz"].values
+    by_mu0 = _along(over_mu0, "mu0", (a + b) / 2, "Hz")
+    a, b = over_coherence["stimulus_A_hz"].values, over_coherence["stimulus_B_hz"].values
+    by_coherence = _along(over_coherence, "coherence", 100.0 * (a - b) / (a + b), "%")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), layout="constrained")
+    for ax, fixed, axis, title in ((axes[0], by_mu0, "mu0", "(a) c = 0"), (axes[1], by_coherence, "coherence", "(b) mu0 = 30 Hz")):
+        branch(ax, fixed, axis, "S1")
+        ax.set_ylim(-0.05, 1.0)
+        _stability_windows(ax, fixed, axis)
+        ax.set(title=title, xlabel=f"{axis} ({fixed[axis].attrs['units']})", ylabel="s1*")
+        ax.legend(loc="center right", fontsize=8)
+    return fig
