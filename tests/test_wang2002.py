@@ -115,3 +115,20 @@ def test_bad_decision_input_is_rejected_with_its_key(change, message):
     base = {"model": "wang2002", "t_stop_ms": 10.0, "protocol": {"kind": "decision_stimulus"}}
     with pytest.raises(ConfigError, match=message):
         parse_experiment("x", {**base, **change})
+
+
+def test_at_coherence_51_2_a_wins_clearly_more_than_half_of_a_dozen_seeds():
+    """Decisions from the smoothed rates of A and B reaching 20 Hz (tracked in the loop)."""
+    from neurosweep.analysis import get_analysis
+    from neurosweep.experiments import parse_experiment
+    from neurosweep.runner import run_chunk
+    from neurosweep.store import provenance
+
+    experiment = parse_experiment("dozen", {"model": "wang2002", "dt_ms": 0.1, "t_stop_ms": 1600.0, "seeds": {"start": 0, "stop": 12, "step": 1},
+                                            "protocol": {"kind": "decision_stimulus", "coherence": 51.2},
+                                            "record": {"first_crossing": {"rate_A_hz": 20, "rate_B_hz": 20}}})  # fmt: skip
+    run = run_chunk(experiment, 0)
+    run.attrs.update(provenance(experiment))
+    choice = get_analysis("decision")(run)["choice"].values
+    # 10 or more of 12 by chance has probability 0.019.
+    assert (choice == 1).sum() >= 10, choice

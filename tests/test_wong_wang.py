@@ -117,7 +117,7 @@ def test_deterministic_decision_time_falls_with_coherence_and_c0_makes_no_decisi
     from neurosweep.analysis import get_analysis
 
     run = _trials(COHERENCES, noise=0.0, record={"first_crossing": {"r1": DECISION_HZ, "r2": DECISION_HZ}})
-    run.attrs["experiment_config"] = '{"protocol": {"t_start_ms": 100.0}}'
+    run.attrs["experiment_config"] = '{"protocol": {"t_start_ms": 100.0}, "record": {"first_crossing": {"r1": 20, "r2": 20}}}'
     decided = get_analysis("decision")(run.swap_dims(point="coherence"))
     times = decided["decision_time_ms"].values
     assert np.isnan(times[0]) and int(decided["choice"].values[0]) == 0

@@ -23,8 +23,11 @@ CONFIDENCE = 0.95
 
 
 def _crossings(dataset: xr.Dataset) -> list[str]:
-    names = [name for name in dataset.data_vars if str(name).endswith("_first_crossing_ms")]
-    if len(names) != 2:
+    """The two first-crossing variables, in the order the config's ``record.first_crossing`` lists
+    them (choice 1, choice 2): a store does not keep the order of its variables."""
+    listed = json.loads(dataset.attrs["experiment_config"]).get("record", {}).get("first_crossing", {})
+    names = [f"{name}_first_crossing_ms" for name in listed]
+    if len(names) != 2 or any(name not in dataset for name in names):
         raise ValueError(f"a two-choice decision needs two first-crossing variables (record.first_crossing); found {names}")
     return names
 
@@ -40,7 +43,8 @@ def _coherence(dataset: xr.Dataset) -> xr.DataArray:
 
 
 def decision(dataset: xr.Dataset) -> xr.Dataset:
-    """Per trial: ``choice`` (1 or 2: the first population to cross its threshold; 0: none crossed),
+    """Per trial: ``choice`` (1 or 2: the first of the two variables of ``record.first_crossing``,
+    in config order, to cross its threshold; 0: none crossed),
     ``decision_time_ms`` (from stimulus onset; NaN without a decision) and ``correct`` (the choice
     the coherence favours; NaN at c = 0 or without a decision)."""
     first, second = (dataset[name] for name in _crossings(dataset))

@@ -141,8 +141,8 @@ def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, 
 
 
 @register("dm_psychometric_rt")
-def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset) -> Figure:
-    """Reduced Wong-Wang model, behaviour from many noisy trials (OU noise, decision at 20 Hz): (a) accuracy against coherence with Wilson intervals and the Weibull fit (threshold and slope with bootstrap intervals); (b) mean decision time (+/- sd) against coherence, beside the deterministic model's, with the trials that reached no decision counted; (c) the decision-time distribution at each coherence."""
+def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset, spiking: xr.Dataset | None = None) -> Figure:
+    """Reduced Wong-Wang model, behaviour from many noisy trials (OU noise, decision at 20 Hz): (a) accuracy against coherence with Wilson intervals and the Weibull fit (threshold and slope with bootstrap intervals); (b) mean decision time (+/- sd) against coherence, beside the deterministic model's, with the trials that reached no decision counted; (c) the decision-time distribution at each coherence. With a third experiment, the Wang (2002) spiking network's accuracy and decision times (its smoothed rates of A and B at 20 Hz) are drawn in orange."""
     from neurosweep.analysis.decision import weibull_accuracy
 
     coherence = noisy["coherence"].values
@@ -159,15 +159,22 @@ def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset) -> Figure:
     (a_low, a_high), (b_low, b_high) = noisy["weibull_threshold_pct_ci"].values, noisy["weibull_slope_ci"].values
     ax.plot(grid, weibull_accuracy(grid, alpha, beta), color="tab:red",
             label=f"Weibull: alpha = {alpha:.1f} % [{a_low:.1f}, {a_high:.1f}]\n            beta = {beta:.2f} [{b_low:.2f}, {b_high:.2f}]")  # fmt: skip
+    if spiking is not None:
+        c_spiking = spiking["coherence"].values
+        n_spiking = spiking.sizes["seed"]
+        ax.plot(c_spiking[c_spiking > 0], spiking["accuracy"].values[c_spiking > 0], "D", color="tab:orange", label=f"spiking network ({n_spiking} trials each)")
     ax.axhline(0.5, color="0.6", ls=":", lw=1)
     ax.set(xscale="log", xlabel="coherence c (%)", ylabel="accuracy (fraction correct)", ylim=(0.4, 1.02), title="(a) psychometric function")
-    ax.legend(loc="lower right")
+    ax.legend(loc="center right")  # under the plateau at 1, above chance: empty
     ax = axes[1]
     mean, sd = noisy["mean_decision_time_ms"].values, noisy["sd_decision_time_ms"].values
     ax.errorbar(coherence[positive], mean[positive], yerr=sd[positive], fmt="o-", color="k", capsize=3, label=f"noisy, mean +/- sd ({noisy.sizes['seed']} trials each)")
     det = deterministic["decision_time_ms"]
     det_c, det_t = det["coherence"].values, det.values
     ax.plot(det_c[det_c > 0], det_t[det_c > 0], "s--", color="tab:blue", label="deterministic")
+    if spiking is not None:
+        c_spiking = spiking["coherence"].values
+        ax.plot(c_spiking[c_spiking > 0], spiking["mean_decision_time_ms"].values[c_spiking > 0], "D-", color="tab:orange", label="spiking network, mean")
     # From 0, so the counts below the shortest times stand clear of the data.
     ax.set(xscale="log", xlabel="coherence c (%)", ylabel="decision time from onset (ms)", title="(b) chronometric function", ylim=(0.0, None))
     ax.set_ylim(-0.12 * ax.get_ylim()[1], None)

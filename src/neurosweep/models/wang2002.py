@@ -90,6 +90,7 @@ class Params:
     g_ext_I: float = param(1.62, "nS", "external AMPA conductance onto I cells", domain=">= 0")
     w_plus: float = param(1.7, "1", "weight factor within a selective group", domain=">= 0")
     background_hz: float = param(2400.0, "Hz", "rate of each neuron's own Poisson background", domain=">= 0")
+    tau_readout: float = param(20.0, "ms", "time constant of the smoothed rates of A and B (the decision readout)", domain="> 0")
 
 
 def w_minus(params: Params) -> Any:
@@ -101,7 +102,8 @@ def w_minus(params: Params) -> Any:
 class State:
     """Per neuron: V, last spike, the external AMPA gate; per presynaptic E cell: AMPA and NMDA
     gates; per I cell: the GABA gate; in flight: the group sums of the gates (AMPA of A, B, N;
-    NMDA of A, B, N; GABA of I) for the recurrent delay."""
+    NMDA of A, B, N; GABA of I) for the recurrent delay; the readout: the population rates of A
+    and B smoothed exponentially over ``tau_readout``."""
 
     V: jax.Array
     t_last_spike_ms: jax.Array
@@ -110,6 +112,8 @@ class State:
     nmda: NMDAState
     s_GABA: jax.Array
     in_flight: DelayLine
+    rate_A_hz: jax.Array
+    rate_B_hz: jax.Array
 
 
 def populations(params: Params) -> Populations:
@@ -140,7 +144,8 @@ def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array,
     zeros = jnp.zeros((n,), dtype)
     return State(V=initial_values(spec, z, params.V_rest), t_last_spike_ms=jnp.full((n,), NEVER_MS, dtype), s_ext=zeros,
                  s_AMPA=zeros[:n_E], nmda=nmda_state((n_E,), dtype), s_GABA=zeros[n_E:],
-                 in_flight=delay_line(jnp.zeros((7,), dtype), _delay_steps(setup)))  # fmt: skip
+                 in_flight=delay_line(jnp.zeros((7,), dtype), _delay_steps(setup)),
+                 rate_A_hz=jnp.zeros((), dtype), rate_B_hz=jnp.zeros((), dtype))  # fmt: skip
 
 
 def _recurrent_weights(params: Params) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -191,8 +196,12 @@ def step(state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax
     s_AMPA = exponential(state.s_AMPA, jnp.exp(-dt / params.tau_AMPA), spike_E)
     nmda = nmda_step(state.nmda, spike_E, params.tau_NMDA_decay, params.tau_NMDA_rise, params.a_NMDA, dt)
     s_GABA = exponential(state.s_GABA, jnp.exp(-dt / params.tau_GABA), spike_I)
+    # The readout: each selective group's spike count this step as a rate, smoothed exactly.
+    smoothing = jnp.exp(-dt / params.tau_readout)
+    now = [jnp.mean(spike[layout.slice(name)], dtype=V.dtype) * (1000.0 / dt) for name in ("A", "B")]
     new = State(V=V, t_last_spike_ms=t_last, s_ext=s_ext, s_AMPA=s_AMPA, nmda=nmda, s_GABA=s_GABA,
-                in_flight=state.in_flight.push(_sums(s_AMPA, nmda.s, s_GABA, layout)))  # fmt: skip
+                in_flight=state.in_flight.push(_sums(s_AMPA, nmda.s, s_GABA, layout)),
+                rate_A_hz=now[0] + (state.rate_A_hz - now[0]) * smoothing, rate_B_hz=now[1] + (state.rate_B_hz - now[1]) * smoothing)  # fmt: skip
     return new, {"spike": spike, "I_syn": I_syn}
 
 
@@ -211,6 +220,8 @@ MODEL = ModelSpec(
         "s_ext": Variable("1", "external AMPA gate", _NEURON),
         "t_last_spike_ms": Variable(LAST_SPIKE.units, LAST_SPIKE.long_name, _NEURON),
         "spike": Variable("1", "spike", _NEURON),
+        "rate_A_hz": Variable("Hz", "rate of A smoothed over tau_readout"),
+        "rate_B_hz": Variable("Hz", "rate of B smoothed over tau_readout"),
     },
     inputs={"stimulus_A_hz": "Hz", "stimulus_B_hz": "Hz"},
     methods=("exp_euler",),
