@@ -43,7 +43,7 @@ def test_T17_three_fixed_points_at_mu0_30_and_zero_coherence():
 
 def _trials(coherences: list[float], noise: float, seeds=(0,), chunk: int = 0, **changes) -> object:
     """One chunk of trials (dims point, time): the coherences crossed with the seeds."""
-    return simulate({"model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "params": {"noise": noise}, "seeds": list(seeds),
+    return simulate({"model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "params": {"noise": bool(noise)}, "seeds": list(seeds),
                      "protocol": {"kind": "decision_stimulus", "coherence": 0.0, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
                      "sweep": {"grid": {"coherence": coherences}}, "record": {"variables": ["r1", "r2"], "every_ms": 1.0}, **changes}, chunk=chunk)  # fmt: skip
 
@@ -122,3 +122,15 @@ def test_deterministic_decision_time_falls_with_coherence_and_c0_makes_no_decisi
     times = decided["decision_time_ms"].values
     assert np.isnan(times[0]) and int(decided["choice"].values[0]) == 0
     assert np.all(np.diff(times[1:]) < 0), times
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"noise": 0}, r"experiments\.x\.params\.noise: an on/off switch: allowed true or false, got 0"),
+     ({"sigma_noise": -0.02}, r"experiments\.x\.params\.sigma_noise: -0\.02 is outside the domain of wong_wang\.sigma_noise: must be >= 0")],
+)
+def test_bad_rate_model_input_is_rejected_with_its_key(params, message):
+    from neurosweep.experiments import ConfigError, parse_experiment
+
+    with pytest.raises(ConfigError, match=message):
+        parse_experiment("x", {"model": "wong_wang", "t_stop_ms": 10.0, "params": params, "protocol": {"kind": "decision_stimulus", "coherence": 0}})

@@ -197,7 +197,10 @@ def _resolve_params(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict[
     for name, value in raw.items():
         if name not in allowed:
             _fail(f"{key}.{name}", f"{model.name} has no parameter {name!r}; allowed: {list(allowed)}")
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        switch = model.param_domains.get(name) == "switch"
+        if switch and not isinstance(value, bool):
+            _fail(f"{key}.{name}", f"an on/off switch: allowed true or false, got {value!r}")
+        if not switch and (not isinstance(value, (int, float)) or isinstance(value, bool)):
             _fail(f"{key}.{name}", f"expected a number, got {value!r}")
     return {name: float(value) for name, value in raw.items()}
 

@@ -52,6 +52,8 @@ DOMAINS: dict[str, Callable[[float], bool]] = {
     ">= 0": lambda value: value >= 0,
     "[0, 1]": lambda value: 0 <= value <= 1,
     "[-100, 100]": lambda value: -100 <= value <= 100,
+    #: An on/off parameter: true/false in config, 1.0/0.0 inside the model.
+    "switch": lambda value: value in (0, 1),
     "whole >= 1": lambda value: value >= 1 and float(value).is_integer(),
 }
 

@@ -14,7 +14,7 @@ same x_i (with -J_I) that drives the dynamics (the spec's decision on the course
 
 Noise (the pipeline's decision): zero-mean Ornstein-Uhlenbeck noise per population, tau_n = 2 ms,
 sigma = 0.02 nA, by Euler-Maruyama ``I <- I - (dt/tau_n) I + sigma sqrt(dt/tau_n) xi``, from the
-step's key; ``noise = 0`` (params) reproduces the course's deterministic trials. S takes BrainPy's
+step's key; ``params: {noise: false}`` reproduces the course's deterministic trials. S takes BrainPy's
 ``exp_auto`` step (each S_i linearised in itself, the other held).
 """
 
@@ -45,7 +45,7 @@ class Params:
     J_ext: float = param(5.2e-4, "nA/Hz", "gain of the stimulus")
     tau_noise: float = param(2.0, "ms", "correlation time of the noise", domain="> 0")
     sigma_noise: float = param(0.02, "nA", "noise amplitude", domain=">= 0")
-    noise: float = param(1.0, "1", "1: OU noise on; 0: the course's deterministic trials", domain="[0, 1]")
+    noise: float = param(1.0, "1", "OU noise on (true) or off (false: the course's deterministic trials)", domain="switch")
 
 
 @pytree_dataclass
