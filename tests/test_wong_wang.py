@@ -134,3 +134,35 @@ def test_bad_rate_model_input_is_rejected_with_its_key(params, message):
 
     with pytest.raises(ConfigError, match=message):
         parse_experiment("x", {"model": "wong_wang", "t_stop_ms": 10.0, "params": params, "protocol": {"kind": "decision_stimulus", "coherence": 0}})
+
+
+def test_continuation_finds_the_saddle_node_of_its_normal_form():
+    """dx/dt = p - x^2: equilibria +/- sqrt(p), one fold at p = 0 (stable above, unstable below)."""
+    import jax.numpy as jnp
+
+    from neurosweep.dynamics.continuation import continue_branch, folds
+
+    branch = continue_branch(lambda x, p: p - x**2, jnp.array([1.0]), 1.0, 0.05, 60, direction=-1.0)
+    assert np.max(np.abs(np.asarray(branch["x"])[:, 0] ** 2 - np.asarray(branch["p"]))) < 1e-12
+    located = folds(branch["p"], branch["tangent_p"], branch["bordered_det"])
+    assert located.shape == (1,) and abs(located[0]) < 1e-3  # linear interpolation over ds = 0.05
+    assert int(branch["stability"][0]) == 1 and int(branch["stability"][-1]) == 3
+
+
+def test_continuation_locates_the_decision_folds_inside_the_grid_intervals():
+    """Through both folds of each decision state over mu0 (c = 0) and the losing state's fold over
+    c (mu0 = 30): inside the intervals the dense grid brackets (dm_rate_bifurcation), and the
+    symmetric state's branch points (where it changes stability) are not reported as folds."""
+    def continuation(name, base, direction, starts, n_steps):
+        return simulate({"model": "wong_wang", "kind": "continuation", "inputs": base, "continuation": {
+            "name": name, "units": "1", "direction": direction, "starts": starts, "step": 0.005, "scale": 100, "n_steps": n_steps}})
+
+    over_mu0 = continuation("mu0", {"stimulus_A_hz": 0, "stimulus_B_hz": 0}, {"stimulus_A_hz": 1, "stimulus_B_hz": 1},
+                            [{"S1": 0.05, "S2": 0.05, "value": -30}, {"S1": 0.66, "S2": 0.05, "value": 30}], 1000)  # fmt: skip
+    located = over_mu0["fold_mu0"].values
+    assert located.shape == (2,) and -7.8 < located[0] < -7.6 and 65.6 < located[1] < 65.8, located
+    assert over_mu0["residual"].max() < 1e-9
+    over_c = continuation("c", {"stimulus_A_hz": 30, "stimulus_B_hz": 30}, {"stimulus_A_hz": 0.3, "stimulus_B_hz": -0.3},
+                          [{"S1": 0.05, "S2": 0.66, "value": 0}], 600)  # fmt: skip
+    positive = over_c["fold_c"].values[over_c["fold_c"].values > 0]
+    assert positive.shape == (1,) and 68.0 < positive[0] < 68.5, positive

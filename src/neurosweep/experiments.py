@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
-KINDS = ("simulation", "function", "fixed_points", "vector_field")
+KINDS = ("simulation", "function", "fixed_points", "vector_field", "continuation")
 #: A sweep axis ``<state variable>_init`` sweeps that variable's initial value.
 INIT_SUFFIX = "_init"
 PRECISIONS = ("float32", "float64")
@@ -125,6 +125,8 @@ class Experiment:
     record_input_statistics: bool = True
     #: The analyses run on the collected dataset (names in :data:`neurosweep.analysis.ANALYSES`).
     analyses: tuple[str, ...] = ()
+    #: (kind continuation) the validated ``continuation`` block (see :func:`_resolve_continuation`).
+    continuation: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     #: Scalar variables -> threshold: the first time each reaches it, tracked in the loop.
     record_first_crossing: tuple[tuple[str, float], ...] = ()
 
@@ -216,6 +218,31 @@ def _check_domains(model: ModelSpec, fixed: Mapping[str, float], swept: Mapping[
                 _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of {model.name}.{name}: must be {domain}")
 
 
+def _resolve_continuation(raw: Any, model: ModelSpec, key: str) -> dict[str, Any]:
+    """A continuation block: the parameter ``name`` (with ``units``) moves the model's inputs as
+    ``input = inputs[input] + direction[input] * p``; each start (a guess of the continuous
+    variables at ``p = value``) is continued both ways for ``n_steps`` steps of arclength ``step``."""
+    if not isinstance(raw, Mapping):
+        _fail(key, "missing; give name, units, direction {input: coefficient}, starts [{variables..., value}], step, n_steps")
+    allowed = {"name", "units", "direction", "starts", "step", "n_steps"}
+    for field in raw:
+        if field not in allowed | {"scale"}:
+            _fail(f"{key}.{field}", f"unknown key; allowed: {sorted(allowed | {'scale'})}")
+    missing = sorted(allowed - set(raw))
+    if missing:
+        _fail(f"{key}.{missing[0]}", f"missing; required: {sorted(allowed)}")
+    for name, coefficient in raw["direction"].items():
+        if name not in model.inputs or not isinstance(coefficient, (int, float)):
+            _fail(f"{key}.direction.{name}", f"a number for one of {model.name}'s inputs {list(model.inputs)}")
+    variables = list(model.continuous_names)
+    for k, start in enumerate(raw["starts"]):
+        if set(start) != {*variables, "value"}:
+            _fail(f"{key}.starts[{k}]", f"give {variables} and value (the parameter there); got {sorted(start)}")
+    if not raw["step"] > 0 or not float(raw["n_steps"]).is_integer() or raw["n_steps"] < 1:
+        _fail(f"{key}.step", f"step must be > 0 and n_steps a whole number >= 1; got {raw['step']}, {raw['n_steps']}")
+    return {**raw, "starts": [dict(start) for start in raw["starts"]]}
+
+
 def _check_protocol_domains(kind: str, fields: Mapping[str, Any], swept: Mapping[str, np.ndarray], key: str) -> None:
     """Every set or swept value of a protocol field with a domain (e.g. a coherence in [-100, 100] %) lies inside it."""
     for name, domain in PROTOCOLS[kind].domains.items():
@@ -291,7 +318,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     known = {
         "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
         "params", "protocol", "init", "sweep", "seeds", "record", "chunk_size",
-        "function", "grid", "inputs", "guesses", "plane", "analyses",
+        "function", "grid", "inputs", "guesses", "plane", "analyses", "continuation",
     }  # fmt: skip
     for field in raw:
         if field not in known:
@@ -380,6 +407,9 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         plane = {name: sweep_values(raw_plane[name], f"{key}.plane.{name}") for name in model.continuous_names}
     elif "plane" in raw:
         _fail(f"{key}.plane", "only experiments of kind vector_field take a plane")
+    continuation = _resolve_continuation(raw.get("continuation"), model, f"{key}.continuation") if kind == "continuation" else {}
+    if kind != "continuation" and "continuation" in raw:
+        _fail(f"{key}.continuation", "only experiments of kind continuation take it")
     guesses = {}
     for variable, values in raw.get("guesses", {}).items():
         if kind != "fixed_points":
@@ -463,6 +493,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         function_grid=function_grid,
         guesses=guesses,
         plane=plane,
+        continuation=continuation,
         config=dict(raw),
     )
     # A chunk never holds more than the sweep: padding a 1-point run to 64 would waste 63 runs.

@@ -59,7 +59,7 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
     from neurosweep.store import collect_chunks, open_dataset, write_dataset
 
     experiment = experiment_from_json(spec)
-    single = experiment.kind in ("function", "vector_field")  # one store, nothing to concatenate
+    single = experiment.kind in ("function", "vector_field", "continuation")  # one store, nothing to concatenate
     grid = experiment.sweep_axes if experiment.is_grid and not single else ()
     dataset = open_dataset(inputs[0]).load() if single else collect_chunks(inputs, grid)
     dataset.attrs.pop("chunk", None)

@@ -311,6 +311,8 @@ def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
         raise RuntimeError("JAX's 64-bit mode is off: call neurosweep.runtime.configure_jax() once, before any run")
     if experiment.kind == "function":
         return datasets.function_dataset(experiment)
+    if experiment.kind == "continuation":
+        return datasets.continuation_dataset(experiment)
     if experiment.kind == "vector_field":  # evaluated once, not padded (nothing to share)
         return datasets.vector_field_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
     if experiment.kind == "fixed_points":

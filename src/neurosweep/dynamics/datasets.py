@@ -146,3 +146,55 @@ def vector_field_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
     }
     coords = {name: (name, grid, {"units": model.variables[name].units, "long_name": model.variables[name].long_name}) for name, grid in experiment.plane.items()}
     return xr.Dataset(data_vars, coords={**_coords(chunk), **coords})
+
+
+def continuation_dataset(experiment: Experiment) -> xr.Dataset:
+    """Branches of equilibria traced through their folds (:mod:`neurosweep.dynamics.continuation`).
+
+    Dims ``branch`` (each start, continued both ways: ``2 x starts``) and ``step``; the parameter's
+    value along each branch is a variable named after it; ``fold_<name>`` lists the folds found.
+    """
+    from neurosweep.dynamics.continuation import continue_branch, folds
+
+    model, spec = experiment.model, experiment.continuation
+    names = model.continuous_names
+    setup = Setup(dt=experiment.dt_ms, method=experiment.method)
+    params = model.Params(**{k: jnp.asarray(v, jnp.float64) for k, v in dataclasses.asdict(model.defaults(**experiment.params)).items()})
+    base = {name: jnp.asarray(experiment.inputs.get(name, 0.0), jnp.float64) for name in model.inputs}
+
+    def inputs_at(p: jax.Array) -> dict[str, jax.Array]:
+        return {name: base[name] + spec["direction"].get(name, 0.0) * p for name in model.inputs}
+
+    def field(x: jax.Array, p: jax.Array) -> jax.Array:
+        state = model.init_state(params, dict(zip(names, x)), _NO_KEY, setup)
+        rates = model.derivatives(state, params, inputs_at(p))
+        return jnp.stack([getattr(rates, name) for name in names])
+
+    branches = []
+    for start in spec["starts"]:
+        value = jnp.float64(start["value"])
+        guess = model.init_state(params, {name: jnp.float64(start[name]) for name in names}, _NO_KEY, setup)
+        found = find_fixed_point(model.derivatives, guess, params, inputs_at(value), variables=names)
+        x0 = jnp.stack([getattr(found["state"], name) for name in names])
+        for sense in (1.0, -1.0):
+            run = jax.jit(continue_branch, static_argnums=(0, 4))(field, x0, value, float(spec["step"]), int(spec["n_steps"]), sense, float(spec.get("scale", 1.0)))
+            branches.append(jax.tree_util.tree_map(np.asarray, run))
+    stack = {key: np.stack([b[key] for b in branches]) for key in branches[0]}
+    name, units = spec["name"], spec["units"]
+    located = np.sort(np.concatenate([folds(b["p"], b["tangent_p"], b["bordered_det"]) for b in branches]))
+    # The same fold reached from several starts: one value (they agree to the step's resolution).
+    tolerance = 10 * float(spec["step"]) * float(spec.get("scale", 1.0))
+    located = np.asarray([group.mean() for group in np.split(located, np.flatnonzero(np.diff(located) > tolerance) + 1) if group.size])
+    data_vars = {
+        variable: (("branch", "step"), stack["x"][..., k], {"units": model.variables[variable].units, "long_name": f"equilibrium {model.variables[variable].long_name}"})
+        for k, variable in enumerate(names)
+    }
+    data_vars[name] = (("branch", "step"), stack["p"], {"units": units, "long_name": name})
+    data_vars["tangent_p"] = (("branch", "step"), stack["tangent_p"], {"units": "1", "long_name": f"d{name}/ds along the branch (0 at a fold)"})
+    data_vars["stability"] = (("branch", "step"), stack["stability"].astype(np.int8), {
+        "long_name": "fixed-point type", "flag_values": list(range(len(STABILITY_LABELS))),
+        "flag_meanings": " ".join(label.replace(" ", "_") for label in STABILITY_LABELS)})  # fmt: skip
+    data_vars["stable"] = (("branch", "step"), np.isin(stack["stability"], (1, 2)), {"long_name": "linearly stable"})
+    data_vars["residual"] = (("branch", "step"), stack["residual"], {"units": "1/ms", "long_name": "max |dx/dt| at the point"})
+    data_vars[f"fold_{name}"] = ("fold", located, {"units": units, "long_name": f"{name} of the folds (saddle-nodes) found"})
+    return xr.Dataset(data_vars)

@@ -198,6 +198,20 @@ def _along(fixed: xr.Dataset, name: str, values: np.ndarray, units: str) -> xr.D
     return fixed.swap_dims(point=name)
 
 
+def _continued(ax: Axes, continued: xr.Dataset, axis: str, span: tuple[float, float]) -> None:
+    """Continued branches (solid where stable, dashed where not) over the grid's ``span``, and the
+    folds they locate there in the legend."""
+    for k in range(continued.sizes["branch"]):
+        one = continued.isel(branch=k)
+        p, s1, stable = one[axis].values, one["S1"].values, one["stable"].values
+        ax.plot(p, np.where(stable, s1, np.nan), color="k", lw=0.8)
+        ax.plot(p, np.where(stable, np.nan, s1), color="k", lw=0.8, ls="--")
+    located = continued[f"fold_{axis}"].values
+    found = ", ".join(f"{v:.3f}" for v in located[(located >= span[0]) & (located <= span[1])])
+    ax.plot([], [], color="k", lw=0.8, label=f"continuation; folds at {found}")
+    ax.set_xlim(*span)
+
+
 def _stability_windows(ax: Axes, fixed: xr.Dataset, axis: str) -> None:
     """Dotted lines where the number of stable fixed points changes (between grid values: the
     label gives the midpoint and half the interval) and that number written in each window."""
@@ -209,15 +223,15 @@ def _stability_windows(ax: Axes, fixed: xr.Dataset, axis: str) -> None:
     for x in cuts[1:-1]:
         ax.axvline(x, color="k", ls=":", lw=1)
         # Above the branches (s1* < 0.75 here), under the window labels.
-        ax.annotate(f"{x:.2f} +/- {half:.2f}", (x, 0.91), xycoords=("data", "axes fraction"), rotation=90, ha="right", va="top", fontsize=8)
+        ax.annotate(f"{x:.2f} +/- {half:.2f}", (x, 0.93), xycoords=("data", "axes fraction"), rotation=90, ha="right", va="top", fontsize=8)
     starts = [0, *(edges + 1)]
     for (low, high), start in zip(zip(cuts[:-1], cuts[1:]), starts):
         ax.annotate(f"{int(n_stable[start])} stable", ((low + high) / 2, 0.97), xycoords=("data", "axes fraction"), ha="center", va="top", fontsize=8)
 
 
 @register("dm_rate_bifurcation")
-def dm_rate_bifurcation(over_mu0: xr.Dataset, over_coherence: xr.Dataset) -> Figure:
-    """Reduced Wong-Wang fixed points (dense parameter grids, Newton from a grid of guesses, as BrainPy's Bifurcation2D), coloured by type, with the number of stable states in each window: (a) s1* against mu0 at c = 0: one low symmetric state at small mu0, then tri-, bi- and tristable windows (pairs of saddle-nodes at the outer edges, where the decision states appear and vanish; the symmetric state changing stability at the inner ones) and one state again at large mu0; (b) s1* against coherence at mu0 = 30 Hz: the losing side's attractor meets the saddle in a saddle-node and disappears."""
+def dm_rate_bifurcation(over_mu0: xr.Dataset, over_coherence: xr.Dataset, continued_mu0: xr.Dataset | None = None, continued_coherence: xr.Dataset | None = None) -> Figure:
+    """Reduced Wong-Wang fixed points (dense parameter grids, Newton from a grid of guesses, as BrainPy's Bifurcation2D), coloured by type, with the number of stable states in each window: (a) s1* against mu0 at c = 0: one low symmetric state at small mu0, then tri-, bi- and tristable windows (pairs of saddle-nodes at the outer edges, where the decision states appear and vanish; the symmetric state changing stability at the inner ones) and one state again at large mu0; (b) s1* against coherence at mu0 = 30 Hz: the losing side's attractor meets the saddle in a saddle-node and disappears. With the continuation experiments, the branches traced through their folds by pseudo-arclength continuation are drawn over the grid (black, dashed where unstable) and the folds they locate are given."""
     from neurosweep.figures._dynamics import branch
 
     a, b = over_mu0["stimulus_A_hz"].values, over_mu0["stimulus_B_hz"].values
@@ -225,10 +239,15 @@ def dm_rate_bifurcation(over_mu0: xr.Dataset, over_coherence: xr.Dataset) -> Fig
     a, b = over_coherence["stimulus_A_hz"].values, over_coherence["stimulus_B_hz"].values
     by_coherence = _along(over_coherence, "coherence", 100.0 * (a - b) / (a + b), "%")
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), layout="constrained")
-    for ax, fixed, axis, title in ((axes[0], by_mu0, "mu0", "(a) c = 0"), (axes[1], by_coherence, "coherence", "(b) mu0 = 30 Hz")):
+    panels = ((axes[0], by_mu0, "mu0", "(a) c = 0", continued_mu0), (axes[1], by_coherence, "coherence", "(b) mu0 = 30 Hz", continued_coherence))
+    for ax, fixed, axis, title, continued in panels:
         branch(ax, fixed, axis, "S1")
+        if continued is not None:
+            values = fixed[axis].values
+            margin = 0.02 * (values.max() - values.min())
+            _continued(ax, continued, axis, (values.min() - margin, values.max() + margin))
         ax.set_ylim(-0.05, 1.0)
         _stability_windows(ax, fixed, axis)
         ax.set(title=title, xlabel=f"{axis} ({fixed[axis].attrs['units']})", ylabel="s1*")
-        ax.legend(loc="center right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8)  # below: the branches fill the plane
     return fig

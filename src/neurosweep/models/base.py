@@ -234,7 +234,7 @@ class ModelSpec:
         """The experiment kinds the model supports: analysis needs its vector field."""
         if self.derivatives is None:
             return ("simulation",) + (("function",) if self.functions else ())
-        return ("simulation", "function", "fixed_points", "vector_field")
+        return ("simulation", "function", "fixed_points", "vector_field", "continuation")
 
     def defaults(self, **overrides: float) -> Any:
         """The default ``Params`` (Python floats) with ``overrides``."""
