@@ -26,7 +26,7 @@ def _experiment(n_trials: int, precision: str):
         "model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "precision": precision,
         "seeds": {"start": 0, "stop": n_trials, "step": 1},
         "protocol": {"kind": "decision_stimulus", "coherence": 12.8, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
-        "record": {"first_crossing": {"r1": 20.0, "r2": 20.0}}, "chunk_size": n_trials,
+        "record": {"first_crossing": {"r1": "20 Hz", "r2": "20 Hz"}}, "chunk_size": n_trials,
     })  # fmt: skip
 
 

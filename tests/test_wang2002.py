@@ -106,6 +106,9 @@ def test_moving_stimulus_travels_at_its_speed_and_wraps_on_the_ring():
         ({"sweep": {"grid": {"coherence": [0, 101]}}}, r"experiments\.x\.sweep\.coherence: 101 is outside the domain"),
         ({"protocol": {"kind": "decision_stimulus", "coherence": 0, "sd_hz": -1}}, r"experiments\.x\.protocol\.sd_hz: -1 is outside the domain .* must be >= 0"),
         ({"model": "wong_wang", "params": {"sigma_noise": -0.01}}, r"experiments\.x\.params\.sigma_noise: -0\.01 is outside the domain of wong_wang\.sigma_noise: must be >= 0"),
+        ({"record": {"first_crossing": {"rate_A_hz": 20}}}, r"experiments\.x\.record\.first_crossing\.rate_A_hz: give the threshold with its unit, rate_A_hz's: e\.g\. '20 Hz'; got 20"),
+        ({"record": {"first_crossing": {"rate_A_hz": "20 mV"}}}, r"experiments\.x\.record\.first_crossing\.rate_A_hz: give the threshold with its unit"),
+        ({"record": {"first_crossing": {"V": "20 mV"}}}, r"experiments\.x\.record\.first_crossing\.V: a scalar variable of wang2002 is needed"),
         ({"protocol": {"kind": "constant", "I": 1}}, r"experiments\.x\.protocol\.kind: wang2002 takes inputs \['stimulus_A_hz', 'stimulus_B_hz'\]; 'constant' gives \['I'\]"),
     ],
 )
@@ -126,7 +129,7 @@ def test_at_coherence_51_2_a_wins_clearly_more_than_half_of_a_dozen_seeds():
 
     experiment = parse_experiment("dozen", {"model": "wang2002", "dt_ms": 0.1, "t_stop_ms": 1600.0, "seeds": {"start": 0, "stop": 12, "step": 1},
                                             "protocol": {"kind": "decision_stimulus", "coherence": 51.2},
-                                            "record": {"first_crossing": {"rate_A_hz": 20, "rate_B_hz": 20}}})  # fmt: skip
+                                            "record": {"first_crossing": {"rate_A_hz": "20 Hz", "rate_B_hz": "20 Hz"}}})  # fmt: skip
     run = run_chunk(experiment, 0)
     run.attrs.update(provenance(experiment))
     choice = get_analysis("decision")(run)["choice"].values

@@ -87,7 +87,7 @@ def behaviour():
     experiment = parse_experiment("behaviour", {
         "model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "seeds": {"start": 0, "stop": 200, "step": 1},
         "protocol": {"kind": "decision_stimulus", "coherence": 0.0, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
-        "sweep": {"grid": {"coherence": COHERENCES}}, "record": {"first_crossing": {"r1": DECISION_HZ, "r2": DECISION_HZ}},
+        "sweep": {"grid": {"coherence": COHERENCES}}, "record": {"first_crossing": {"r1": f"{DECISION_HZ:g} Hz", "r2": f"{DECISION_HZ:g} Hz"}},
         "chunk_size": 1400,
     })  # fmt: skip
     run = run_chunk(experiment, 0)
@@ -116,8 +116,8 @@ def test_accuracy_rises_with_coherence_from_chance(behaviour):
 def test_deterministic_decision_time_falls_with_coherence_and_c0_makes_no_decision():
     from neurosweep.analysis import get_analysis
 
-    run = _trials(COHERENCES, noise=0.0, record={"first_crossing": {"r1": DECISION_HZ, "r2": DECISION_HZ}})
-    run.attrs["experiment_config"] = '{"protocol": {"t_start_ms": 100.0}, "record": {"first_crossing": {"r1": 20, "r2": 20}}}'
+    run = _trials(COHERENCES, noise=0.0, record={"first_crossing": {"r1": f"{DECISION_HZ:g} Hz", "r2": f"{DECISION_HZ:g} Hz"}})
+    run.attrs["experiment_config"] = '{"protocol": {"t_start_ms": 100.0}, "record": {"first_crossing": {"r1": "20 Hz", "r2": "20 Hz"}}}'
     decided = get_analysis("decision")(run.swap_dims(point="coherence"))
     times = decided["decision_time_ms"].values
     assert np.isnan(times[0]) and int(decided["choice"].values[0]) == 0

@@ -15,6 +15,7 @@ import dataclasses
 import itertools
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -243,6 +244,20 @@ def _resolve_continuation(raw: Any, model: ModelSpec, key: str) -> dict[str, Any
     return {**raw, "starts": [dict(start) for start in raw["starts"]]}
 
 
+def _threshold(value: Any, variable: str, model: ModelSpec, key: str) -> float:
+    """A threshold given with its unit, the variable's (``"20 Hz"`` for a rate in Hz): a bare
+    number is ambiguous and rejected."""
+    if variable not in model.variables or model.variables[variable].dims:
+        scalar = sorted(name for name, v in model.variables.items() if not v.dims)
+        _fail(key, f"a scalar variable of {model.name} is needed; allowed: {scalar}")
+    units = model.variables[variable].units
+    match = re.fullmatch(r"\s*([-+0-9.eE]+)\s*(\S+)\s*", value) if isinstance(value, str) else None
+    number = float(match.group(1)) if match and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", match.group(1)) else None
+    if number is None or match.group(2) != units or not math.isfinite(number):
+        _fail(key, f"give the threshold with its unit, {variable}'s: e.g. '20 {units}'; got {value!r}")
+    return number
+
+
 def _check_protocol_domains(kind: str, fields: Mapping[str, Any], swept: Mapping[str, np.ndarray], key: str) -> None:
     """Every set or swept value of a protocol field with a domain (e.g. a coherence in [-100, 100] %) lies inside it."""
     for name, domain in PROTOCOLS[kind].domains.items():
@@ -353,6 +368,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     protocol_kind, protocol, t_stop_ms = None, {}, dt_ms
     record_variables: tuple[str, ...] = ()
     record_neurons: tuple[int, ...] = ()
+    first_crossing: dict[str, float] = {}
     record_every_steps = 1
     function, function_grid = None, None
     inputs = {}
@@ -374,13 +390,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
             if variable not in allowed_records:
                 _fail(f"{key}.record.variables", f"{model.name} has no variable {variable!r}; allowed: {allowed_records}")
         record_neurons = _record_neurons(record, model, params, key)
-        first_crossing = record.get("first_crossing", {})
-        for variable, threshold in first_crossing.items():
-            if variable not in model.variables or model.variables[variable].dims:
-                scalar = sorted(name for name, v in model.variables.items() if not v.dims)
-                _fail(f"{key}.record.first_crossing.{variable}", f"a scalar variable of {model.name} is needed; allowed: {scalar}")
-            if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not math.isfinite(threshold):
-                _fail(f"{key}.record.first_crossing.{variable}", f"expected a finite threshold in {model.variables[variable].units}, got {threshold!r}")
+        first_crossing = {variable: _threshold(threshold, variable, model, f"{key}.record.first_crossing.{variable}")
+                          for variable, threshold in record.get("first_crossing", {}).items()}  # fmt: skip
         if "input_statistics" in record and not model.time_statistics:
             _fail(f"{key}.record.input_statistics", f"{model.name} keeps no time statistics")
         every_ms = float(record.get("every_ms", dt_ms))
@@ -486,7 +497,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         record_every_steps=record_every_steps,
         record_neurons=record_neurons,
         record_input_statistics=bool(raw.get("record", {}).get("input_statistics", True)),
-        record_first_crossing=tuple((name, float(value)) for name, value in raw.get("record", {}).get("first_crossing", {}).items()),
+        record_first_crossing=tuple(first_crossing.items()),
         chunk_size=chunk_size,
         analyses=analyses,
         function=function,
