@@ -59,6 +59,7 @@ RING = ModelSpec(
     sizes=lambda params: {"x": int(params.n_x)},
     coords=lambda params: {"x": ("x", _positions(params), {"units": "rad", "long_name": "position on the ring"})},
     analyses=(),
+    random=True,
 )
 
 
@@ -97,6 +98,16 @@ def test_the_step_key_comes_from_the_point_seed_not_the_chunk():
         alone = simulate({**config, "chunk_size": 1}, chunk=chunk)["u"].values[0]
         np.testing.assert_allclose(alone, together[chunk], rtol=0, atol=1e-12)
     assert np.abs(together[0] - together[1]).max() > 0.1
+
+
+def test_a_deterministic_model_gets_no_step_key(monkeypatch):
+    """A model that does not declare ``random`` is given None: one that draws anyway fails loudly
+    instead of reusing one key every step."""
+    import dataclasses
+
+    monkeypatch.setitem(_registry(), "toy_ring_undeclared", dataclasses.replace(RING, name="toy_ring_undeclared", random=False))
+    with pytest.raises(Exception, match="key|None"):
+        simulate({**_config(params={"sigma": 0.1}), "model": "toy_ring_undeclared"})
 
 
 def test_a_recorded_element_subset_is_labelled_with_its_indices():

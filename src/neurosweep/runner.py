@@ -120,7 +120,8 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
 
     def advance(i: jax.Array, carry: dict) -> dict:
         inputs, protocol = protocol_inputs(plan.protocol_kind, fields, i, dt, model.inputs, dtype, protocol_key, carry["protocol"])
-        state, observed = model.step(carry["state"], params, inputs, jax.random.fold_in(step_root, i), setup)
+        step_key = jax.random.fold_in(step_root, i) if model.random else None
+        state, observed = model.step(carry["state"], params, inputs, step_key, setup)
         new = {**carry, "state": state, "protocol": protocol}
         if model.spikes:
             new["word"] = carry["word"] | (observed[model.spikes].astype(jnp.uint32) << (i - carry["first"]).astype(jnp.uint32))

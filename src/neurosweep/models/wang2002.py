@@ -229,6 +229,7 @@ MODEL = ModelSpec(
     sizes=lambda params: {"neuron": populations(params).n},
     coords=lambda params: populations(params).coords(),
     analyses=("network_statistics",),
+    random=True,
 )
 
 __all__ = ["MODEL", "Params", "State", "init_state", "step", "w_minus"]

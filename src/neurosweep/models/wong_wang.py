@@ -117,6 +117,7 @@ MODEL = ModelSpec(
     spikes=None,
     continuous=("S1", "S2"),
     analyses=(),
+    random=True,
 )
 
 __all__ = ["MODEL", "Params", "State", "derivatives", "init_state", "rate_hz", "step"]
