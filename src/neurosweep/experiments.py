@@ -208,15 +208,16 @@ def _resolve_params(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict[
     return {name: float(value) for name, value in raw.items()}
 
 
-def _check_domains(model: ModelSpec, fixed: Mapping[str, float], swept: Mapping[str, np.ndarray], key: str) -> None:
-    """Every fixed or swept value of a parameter with a domain (e.g. tau > 0) lies inside it."""
-    for name, domain in model.param_domains.items():
+def _check_domains(domains: Mapping[str, str], owner: str, fixed: Mapping[str, Any], fixed_key: str, swept: Mapping[str, np.ndarray], key: str) -> None:
+    """Every fixed or swept value of a name with a domain (a parameter's tau > 0, a protocol's
+    coherence in [-100, 100] %) lies inside it; ``owner`` names whose names they are."""
+    for name, domain in domains.items():
         inside = DOMAINS[domain]
-        if name in fixed and not inside(fixed[name]):
-            _fail(f"{key}.params.{name}", f"{fixed[name]:g} is outside the domain of {model.name}.{name}: must be {domain}")
+        if fixed.get(name) is not None and not inside(fixed[name]):
+            _fail(f"{fixed_key}.{name}", f"{fixed[name]:g} is outside the domain of {owner}.{name}: must be {domain}")
         for value in np.atleast_1d(swept.get(name, [])):
             if not inside(float(value)):
-                _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of {model.name}.{name}: must be {domain}")
+                _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of {owner}.{name}: must be {domain}")
 
 
 def _resolve_continuation(raw: Any, model: ModelSpec, key: str) -> dict[str, Any]:
@@ -256,17 +257,6 @@ def _threshold(value: Any, variable: str, model: ModelSpec, key: str) -> float:
     if number is None or match.group(2) != units or not math.isfinite(number):
         _fail(key, f"give the threshold with its unit, {variable}'s: e.g. '20 {units}'; got {value!r}")
     return number
-
-
-def _check_protocol_domains(kind: str, fields: Mapping[str, Any], swept: Mapping[str, np.ndarray], key: str) -> None:
-    """Every set or swept value of a protocol field with a domain (e.g. a coherence in [-100, 100] %) lies inside it."""
-    for name, domain in PROTOCOLS[kind].domains.items():
-        inside = DOMAINS[domain]
-        if fields.get(name) is not None and not inside(fields[name]):
-            _fail(f"{key}.protocol.{name}", f"{fields[name]:g} is outside the domain of protocol {kind}.{name}: must be {domain}")
-        for value in np.atleast_1d(swept.get(name, [])):
-            if not inside(float(value)):
-                _fail(f"{key}.sweep.{name}", f"{float(value):g} is outside the domain of protocol {kind}.{name}: must be {domain}")
 
 
 def _record_neurons(record: Mapping[str, Any], model: ModelSpec, params: Mapping[str, float], key: str) -> tuple[int, ...]:
@@ -455,9 +445,10 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
             _fail(f"{key}.sweep.{axis}", f"{axis} fixes the network's array shapes: set it in params (one experiment per size), it cannot be swept")
         if axis not in sweepable:
             _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name}, its protocol or an initial value (<variable>_init); allowed: {sorted(sweepable)}")
-    _check_domains(model, params, {**grid_axes, **zip_axes}, key)
+    swept = {**grid_axes, **zip_axes}
+    _check_domains(model.param_domains, model.name, params, f"{key}.params", swept, key)
     if protocol_kind is not None:
-        _check_protocol_domains(protocol_kind, protocol, {**grid_axes, **zip_axes}, key)
+        _check_domains(PROTOCOLS[protocol_kind].domains, f"protocol {protocol_kind}", protocol, f"{key}.protocol", swept, key)
     for field, value in protocol.items():
         if value is None and field not in grid_axes and field not in zip_axes:
             _fail(f"{key}.protocol.{field}", f"required by protocol {protocol_kind!r} (set it or sweep it)")

@@ -59,11 +59,15 @@ class Protocol:
 
     def field_units(self, model_inputs: Mapping[str, str]) -> dict[str, str]:
         """Each field's unit, the model's input unit filled in."""
-        return {k: model_inputs.get("I", "1") if u == INPUT_UNIT else u for k, u in self.units.items()}
+        return _fill_input_unit(self.units, model_inputs)
 
     def output_units(self, model_inputs: Mapping[str, str]) -> dict[str, str]:
         """Each produced input's unit, the model's input unit filled in."""
-        return {k: model_inputs.get("I", "1") if u == INPUT_UNIT else u for k, u in self.outputs.items()}
+        return _fill_input_unit(self.outputs, model_inputs)
+
+
+def _fill_input_unit(units: Mapping[str, str], model_inputs: Mapping[str, str]) -> dict[str, str]:
+    return {k: model_inputs.get("I", "1") if u == INPUT_UNIT else u for k, u in units.items()}
 
 
 def _steps(t_ms: jax.Array, dt: float) -> jax.Array:

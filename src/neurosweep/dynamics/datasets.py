@@ -159,7 +159,7 @@ def continuation_dataset(experiment: Experiment) -> xr.Dataset:
     model, spec = experiment.model, experiment.continuation
     names = model.continuous_names
     setup = Setup(dt=experiment.dt_ms, method=experiment.method)
-    params = model.Params(**{k: jnp.asarray(v, jnp.float64) for k, v in dataclasses.asdict(model.defaults(**experiment.params)).items()})
+    params = _scalar_params(experiment)  # float64 unless the experiment asks otherwise
     base = {name: jnp.asarray(experiment.inputs.get(name, 0.0), jnp.float64) for name in model.inputs}
 
     def inputs_at(p: jax.Array) -> dict[str, jax.Array]:
@@ -170,6 +170,7 @@ def continuation_dataset(experiment: Experiment) -> xr.Dataset:
         rates = model.derivatives(state, params, inputs_at(p))
         return jnp.stack([getattr(rates, name) for name in names])
 
+    trace = jax.jit(continue_branch, static_argnums=(0, 4))  # one program for every start and sense
     branches = []
     for start in spec["starts"]:
         value = jnp.float64(start["value"])
@@ -177,7 +178,7 @@ def continuation_dataset(experiment: Experiment) -> xr.Dataset:
         found = find_fixed_point(model.derivatives, guess, params, inputs_at(value), variables=names)
         x0 = jnp.stack([getattr(found["state"], name) for name in names])
         for sense in (1.0, -1.0):
-            run = jax.jit(continue_branch, static_argnums=(0, 4))(field, x0, value, float(spec["step"]), int(spec["n_steps"]), sense, float(spec.get("scale", 1.0)))
+            run = trace(field, x0, value, float(spec["step"]), int(spec["n_steps"]), sense, float(spec.get("scale", 1.0)))
             branches.append(jax.tree_util.tree_map(np.asarray, run))
     stack = {key: np.stack([b[key] for b in branches]) for key in branches[0]}
     name, units = spec["name"], spec["units"]
