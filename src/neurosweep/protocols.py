@@ -151,12 +151,25 @@ def _decision_stimulus(f: Fields, i: jax.Array, dt: float, key: jax.Array, carry
 
 
 def _moving_stimulus(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
-    # A stimulus on a ring: its centre moves at speed_rad_per_ms from position_rad, wrapped to
-    # [-pi, pi); a model with positions (a CANN's x) draws its own profile around the centre.
+    # A stimulus on a ring: held at position_rad until t_start + move_delay, then moving at
+    # speed_rad_per_ms for move_duration_ms, then held; wrapped to [-pi, pi). A model with
+    # positions (a CANN's x) draws its own profile around the centre.
     inside = _window(i, f["t_start_ms"], f["duration_ms"], dt)
-    centre = f["position_rad"] + f["speed_rad_per_ms"] * (i - _steps(f["t_start_ms"], dt)) * dt
+    moving_steps = jnp.clip(i - _steps(f["t_start_ms"] + f["move_delay_ms"], dt), 0.0, _steps(f["move_duration_ms"], dt))
+    centre = f["position_rad"] + f["speed_rad_per_ms"] * moving_steps * dt
     wrapped = jnp.mod(centre + jnp.pi, 2.0 * jnp.pi) - jnp.pi
     return {"stimulus_position_rad": wrapped, "stimulus_amplitude": jnp.where(inside, f["amplitude"], 0.0)}
+
+
+def _ring_sections(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    # Piecewise constant stimulus on a ring (a section_input of positions and strengths); zero after the last.
+    ends = jnp.cumsum(_steps(f["durations_ms"], dt))
+    index = jnp.minimum(jnp.searchsorted(ends, i, side="right"), ends.shape[-1] - 1)
+    return {"stimulus_position_rad": f["positions_rad"][index], "stimulus_amplitude": jnp.where(i < ends[-1], f["amplitudes"][index], 0.0)}
+
+
+def _no_input(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
+    return {}
 
 
 def _ou_noise(f: Fields, i: jax.Array, dt: float, key: jax.Array, noise: jax.Array) -> tuple[dict[str, jax.Array], Any]:
@@ -168,6 +181,8 @@ def _ou_noise(f: Fields, i: jax.Array, dt: float, key: jax.Array, noise: jax.Arr
 
 
 _I = INPUT_UNIT
+#: "For the rest of the run": a motion longer than any simulation (11 days).
+MOVE_FOREVER_MS = 1e9
 PROTOCOLS: dict[str, Protocol] = {
     "constant": Protocol({"I": None}, {"I": _I}, (), _constant, "constant input I"),
     "pulse": Protocol(
@@ -245,14 +260,27 @@ PROTOCOLS: dict[str, Protocol] = {
         domains={"coherence": "[-100, 100]", "mu0_hz": ">= 0", "sd_hz": ">= 0", "resample_ms": "> 0", "duration_ms": ">= 0"},
     ),
     "moving_stimulus": Protocol(
-        {"amplitude": None, "position_rad": 0.0, "speed_rad_per_ms": 0.0, "t_start_ms": 0.0, "duration_ms": None},
-        {"amplitude": _I, "position_rad": "rad", "speed_rad_per_ms": "rad/ms", "t_start_ms": "ms", "duration_ms": "ms"},
+        {"amplitude": None, "position_rad": 0.0, "speed_rad_per_ms": 0.0, "t_start_ms": 0.0, "duration_ms": None,
+         "move_delay_ms": 0.0, "move_duration_ms": MOVE_FOREVER_MS},
+        {"amplitude": _I, "position_rad": "rad", "speed_rad_per_ms": "rad/ms", "t_start_ms": "ms", "duration_ms": "ms",
+         "move_delay_ms": "ms", "move_duration_ms": "ms"},
         (),
         _moving_stimulus,
         "a stimulus on a ring of strength amplitude on [t_start_ms, t_start_ms + duration_ms), centred at "
-        "position_rad + speed_rad_per_ms (t - t_start_ms), wrapped to [-pi, pi)",
+        "position_rad until t_start_ms + move_delay_ms, then moving at speed_rad_per_ms for move_duration_ms "
+        "(default: to the end), then held; wrapped to [-pi, pi)",
+        outputs={"stimulus_position_rad": "rad", "stimulus_amplitude": _I},
+        domains={"duration_ms": ">= 0", "move_delay_ms": ">= 0", "move_duration_ms": ">= 0"},
+    ),
+    "ring_sections": Protocol(
+        {"positions_rad": None, "amplitudes": None, "durations_ms": None},
+        {"positions_rad": "rad", "amplitudes": _I, "durations_ms": "ms"},
+        ("positions_rad", "amplitudes", "durations_ms"),
+        _ring_sections,
+        "piecewise constant stimulus on a ring: centre positions_rad[k] and strength amplitudes[k] for durations_ms[k]; none after",
         outputs={"stimulus_position_rad": "rad", "stimulus_amplitude": _I},
     ),
+    "none": Protocol({}, {}, (), _no_input, "no input (a model driven by its own noise)", outputs={}),
     "ou_noise": Protocol(
         {"I_mean": 0.0, "sigma": None, "tau_ms": None},
         {"I_mean": _I, "sigma": _I, "tau_ms": "ms"},

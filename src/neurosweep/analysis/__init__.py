@@ -20,6 +20,9 @@ ANALYSES: dict[str, str] = {
     "network_statistics": "neurosweep.analysis.network:network_statistics",
     "decision": "neurosweep.analysis.decision:decision",
     "psychometric": "neurosweep.analysis.decision:psychometric",
+    "bump": "neurosweep.analysis.bump:bump",
+    "bump_2d": "neurosweep.analysis.bump:bump_2d",
+    "fixed_point_manifold": "neurosweep.analysis.bump:fixed_point_manifold",
 }
 
 _EXPORTS = {

@@ -1,4 +1,5 @@
-"""Model registry: every module in this package that defines ``MODEL`` is a model.
+"""Model registry: every module in this package that defines ``MODEL`` (or ``MODELS``, a family's
+variants in one file) is a model.
 
 Adding a model family means adding one file here; nothing else in the tree names it.
 """
@@ -21,9 +22,10 @@ def _registry() -> dict[str, ModelSpec]:
         if info.name.startswith("_") or info.name == "base":
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        spec = getattr(module, "MODEL", None)
-        if isinstance(spec, ModelSpec):
-            models[spec.name] = spec
+        specs = getattr(module, "MODELS", ()) + ((module.MODEL,) if hasattr(module, "MODEL") else ())
+        for spec in specs:
+            if isinstance(spec, ModelSpec):
+                models[spec.name] = spec
     return models
 
 

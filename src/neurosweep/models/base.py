@@ -55,6 +55,7 @@ DOMAINS: dict[str, Callable[[float], bool]] = {
     #: An on/off parameter: true/false in config, 1.0/0.0 inside the model.
     "switch": lambda value: value in (0, 1),
     "whole >= 1": lambda value: value >= 1 and float(value).is_integer(),
+    "whole >= 2": lambda value: value >= 2 and float(value).is_integer(),
 }
 
 
@@ -238,6 +239,9 @@ class ModelSpec:
         """The experiment kinds the model supports: analysis needs its vector field."""
         if self.derivatives is None:
             return ("simulation",) + (("function",) if self.functions else ())
+        if any(self.variables[name].dims for name in self.continuous_names if name in self.variables):
+            # A field (hundreds of dims): fixed points by the slow-point finder, not grids or continuation.
+            return ("simulation", "slow_points")
         return ("simulation", "function", "fixed_points", "vector_field", "continuation")
 
     def defaults(self, **overrides: float) -> Any:

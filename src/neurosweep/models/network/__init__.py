@@ -6,6 +6,7 @@ the delayed presynaptic activity, computes synaptic currents, updates the neuron
 synapses. Everything here is pure JAX for one sweep point.
 """
 
+from neurosweep.models.network.fields import circular_convolution, dense_kernel, gaussian_spectrum, kernel_spectrum, ring_distance, ring_positions
 from neurosweep.models.network.populations import Populations, initial_values, lif_update
 from neurosweep.models.network.projections import (
     BUFFER_SIZE,
@@ -22,6 +23,12 @@ from neurosweep.models.network.sources import poisson_spikes
 from neurosweep.models.network.synapses import NMDAState, conductance_current, exponential, mg_block, nmda_state, nmda_step
 
 __all__ = [
+    "circular_convolution",
+    "dense_kernel",
+    "gaussian_spectrum",
+    "kernel_spectrum",
+    "ring_distance",
+    "ring_positions",
     "BUFFER_SIZE",
     "DelayLine",
     "NMDAState",
