@@ -94,7 +94,7 @@ def constant_inputs(experiment: Experiment, points: Points, dtype: Any) -> dict[
 
 
 def _protocol_units(experiment: Experiment) -> dict[str, str]:
-    if experiment.kind in ("fixed_points", "vector_field"):
+    if experiment.kind in ("fixed_points", "vector_field", "slow_points"):
         return dict(experiment.model.inputs)
     if experiment.protocol_kind is None:
         return {}

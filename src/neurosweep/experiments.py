@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
-KINDS = ("simulation", "function", "fixed_points", "vector_field", "continuation")
+KINDS = ("simulation", "function", "fixed_points", "vector_field", "continuation", "slow_points")
 #: A sweep axis ``<state variable>_init`` sweeps that variable's initial value.
 INIT_SUFFIX = "_init"
 PRECISIONS = ("float32", "float64")
@@ -395,7 +395,13 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if "grid" not in raw:
             _fail(f"{key}.grid", "missing; the values to evaluate the function at")
         function_grid = sweep_values(raw["grid"], f"{key}.grid")
-    else:  # fixed_points, vector_field
+    else:  # fixed_points, vector_field, slow_points
+        if kind == "slow_points":
+            # The flow each candidate follows before it is tested: t_stop_ms of forward Euler steps of dt_ms.
+            if "t_stop_ms" not in raw:
+                _fail(f"{key}.t_stop_ms", "missing; how long each candidate follows the flow, in ms")
+            t_stop_ms = float(raw["t_stop_ms"])
+            _steps(t_stop_ms, dt_ms, f"{key}.t_stop_ms")
         inputs = {field: float(v) for field, v in raw.get("inputs", {}).items()}
         for field in inputs:
             if field not in model.inputs:
@@ -432,7 +438,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     sweepable = set(model.param_names)
     if kind == "simulation":
         sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
-    if kind in ("fixed_points", "vector_field"):
+    if kind in ("fixed_points", "vector_field", "slow_points"):
         sweepable |= set(model.inputs)
     if kind in ("simulation", "fixed_points"):
         scalar = [name for name in model.state_names if name not in model.variables or not model.variables[name].dims]

@@ -19,7 +19,7 @@ import xarray as xr
 
 from neurosweep.experiments import Experiment, parse_experiment
 
-__all__ = ["simulate_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json"]
+__all__ = ["animation_job", "simulate_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json"]
 
 log = logging.getLogger("neurosweep")
 
@@ -113,3 +113,21 @@ def figure_job(
         metadata = {"Creator": "neurosweep", "CreationDate": None} if pdf else {"Software": "neurosweep"}
         figure.savefig(path, dpi=150, metadata=metadata)
     log.info("figure %s -> %s", figure_id, ", ".join(map(str, outputs)))
+
+
+def animation_job(
+    figure_id: str, plot: str, experiments: Sequence[str], datasets: Sequence[str | os.PathLike], analyses: Sequence[str | os.PathLike], output: str | os.PathLike
+) -> None:
+    """Write the animation of figure ``figure_id`` (its plot's registered animation) to ``output``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from neurosweep.figures import animate
+    from neurosweep.store import open_with_analysis
+
+    data = {name: open_with_analysis(d, a).load() for name, d, a in zip(experiments, datasets, analyses)}
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(output).with_name(f".{Path(output).name}.partial.gif")
+    animate(plot, data, partial)
+    partial.replace(output)  # atomic: a half-written GIF is never taken as done
+    log.info("animation %s -> %s", figure_id, output)

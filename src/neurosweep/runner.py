@@ -318,4 +318,6 @@ def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
         return datasets.vector_field_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
     if experiment.kind == "fixed_points":
         return datasets.fixed_point_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
+    if experiment.kind == "slow_points":
+        return datasets.slow_point_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
     return simulation_dataset(experiment, build_chunk(experiment, chunk_index))

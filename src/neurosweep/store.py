@@ -7,6 +7,8 @@ leaves only ``.<name>.tmp-<pid>``, which nothing reads; a path that exists is co
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import platform
@@ -102,6 +104,8 @@ def provenance(experiment: Any) -> dict[str, Any]:
         "experiment": experiment.name,
         "experiment_config": experiment.to_json(),
         "model": experiment.model.name,
+        # Every parameter's value (the model's defaults with the config's), so a reader needs no model.
+        "model_params": json.dumps(dataclasses.asdict(experiment.model.defaults(**experiment.params))),
         "kind": experiment.kind,
         "integrator": experiment.method,
         "dt_ms": experiment.dt_ms,

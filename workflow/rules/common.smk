@@ -56,9 +56,13 @@ def figure_caption(figure_id):
 
 
 def all_targets():
-    """Every figure the config declares, and the dataset of every experiment."""
+    """Every figure the config declares (and its animation), and the dataset of every experiment."""
     figures = expand(
         "results/figures/{figure}.{ext}", figure=FIGURES, ext=("png", "pdf")
     )
+    animations = expand(
+        "results/figures/{figure}.gif",
+        figure=[name for name, spec in FIGURES.items() if spec.get("animate")],
+    )
     datasets = expand("results/{experiment}/analysis.zarr", experiment=EXPERIMENTS)
-    return figures + datasets
+    return figures + animations + datasets

@@ -21,3 +21,25 @@ rule figure:
         caption=lambda wildcards: figure_caption(wildcards.figure),
     script:
         "../scripts/figure.py"
+
+
+rule animation:
+    """Animate one figure's data (a GIF beside its static snapshots)."""
+    input:
+        unpack(figure_inputs),
+    output:
+        gif=report(
+            "results/figures/{figure}.gif",
+            caption="../report/animation.rst",
+            category="Animations",
+            labels={"figure": "{figure}"},
+        ),
+    log:
+        "logs/animations/{figure}.log",
+    conda:
+        "../../envs/neurosweep.yaml"
+    params:
+        plot=figure_plot,
+        experiments=figure_experiments,
+    script:
+        "../scripts/animation.py"

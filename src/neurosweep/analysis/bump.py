@@ -5,7 +5,8 @@ position (the population vector ``arg sum_i u_i exp(i x_i)``, which handles the 
 +-pi), height (max u), width (the u-weighted circular sd about the position) and, where the
 stimulus centre was recorded, the bump's offset from it; per run, the travelling speed, the
 state (silent, static bump, travelling wave), the lead over a moving stimulus and the period and
-amplitude of the oscillation about it. ``bump_2d``: on a torus (``u`` over ``y, x``), the centre
+amplitude of the oscillation about it. ``fixed_point_manifold``: the fixed points of the
+slow-point finder projected on their first two principal components, and their spectra. ``bump_2d``: on a torus (``u`` over ``y, x``), the centre
 of mass (a population vector per axis), the height, and the step sizes of the centre.
 
 Every quantity is NaN where there is no bump (height below :data:`SILENT_HEIGHT`).
@@ -13,20 +14,51 @@ Every quantity is NaN where there is no bump (height below :data:`SILENT_HEIGHT`
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 import xarray as xr
 
-__all__ = ["SILENT_HEIGHT", "TRAVELLING_SPEED_RAD_PER_MS", "BUMP_STATES", "bump", "bump_2d", "wrap"]
+__all__ = ["BUMP_STATES", "critical_k", "free_bump_height", "parameter", "SILENT_HEIGHT", "TRAVELLING_SPEED_RAD_PER_MS", "ZERO_EIGENVALUE_PER_MS", "bump", "bump_2d", "fixed_point_manifold", "wrap"]
 
-#: A field whose max u is below this holds no bump ("silent").
-SILENT_HEIGHT = 1e-2
+#: A field whose max u is below this holds no bump ("silent"): the smallest stable bump (at k_c) of
+#: the course's J0 = 4 network is 0.0087 high, the floor of input noise of sd 1e-4 under 1e-4.
+SILENT_HEIGHT = 1e-3
 #: A bump moving faster than this (over the second half of the run) is a travelling wave; slower
-#: is a static bump (noise makes a static bump diffuse at well under 1e-4 rad/ms in the course's runs).
-TRAVELLING_SPEED_RAD_PER_MS = 1e-3
+#: is a static bump (input noise of sd 0.1 makes the course's static bumps drift at under 1e-4 rad/ms).
+TRAVELLING_SPEED_RAD_PER_MS = 3e-4
 #: An oscillation about the stimulus smaller than this has no period (float jitter is not an oscillation).
 OSCILLATION_MIN_RAD = 1e-3
+#: A Jacobian eigenvalue with |Re| below this (1/ms) is the neutral (translation) direction of the ring
+#: of fixed points: the finder leaves |q| < 1e-7, so |lambda| ~ 1e-4 at worst; the next is -1/(2 tau).
+ZERO_EIGENVALUE_PER_MS = 1e-3
 #: Codes of ``bump_state`` (CF flag_values / flag_meanings).
 BUMP_STATES = ("silent", "static bump", "travelling wave")
+
+
+def critical_k(J0: float, a: float, n_neurons: float) -> float:
+    """k_c = rho J0^2 / (8 sqrt(2 pi) a), rho = N / 2 pi: above it no bump exists (Wu, Hamaguchi & Amari 2008)."""
+    rho = n_neurons / (2.0 * math.pi)
+    return rho * J0**2 / (8.0 * math.sqrt(2.0 * math.pi) * a)
+
+
+def free_bump_height(k: float, J0: float, a: float, n_neurons: float) -> float:
+    """U0 = [1 + sqrt(1 - k / k_c)] J0 / (4 sqrt(pi) a k), the height of the stable free bump (NaN above k_c).
+
+    From the Gaussian ansatz u = U0 exp(-x^2 / (4 a^2)) with the sum over neurons taken as rho
+    times the integral: U0 solves k rho sqrt(2 pi) a U0^2 - rho J0 U0 / sqrt(2) + 1 = 0 (the
+    larger root is the stable bump); rho cancels from U0 but not from k_c.
+    """
+    ratio = k / critical_k(J0, a, n_neurons)
+    return (1.0 + math.sqrt(1.0 - ratio)) * J0 / (4.0 * math.sqrt(math.pi) * a * k) if ratio <= 1 else math.nan
+
+
+def parameter(dataset: xr.Dataset, name: str) -> xr.DataArray:
+    """A model parameter of every run: its sweep coordinate, else the value the runs shared."""
+    if name in dataset.coords:
+        return dataset[name]
+    return xr.DataArray(float(json.loads(dataset.attrs["model_params"])[name]))
 
 
 def wrap(angle: xr.DataArray | np.ndarray) -> xr.DataArray | np.ndarray:
@@ -92,6 +124,12 @@ def bump(dataset: xr.Dataset) -> xr.Dataset:
             }),
         }
     )  # fmt: skip
+    if "n_neurons" in json.loads(dataset.attrs.get("model_params", "{}")):
+        J0, a, n, k = (parameter(dataset, name) for name in ("J0", "a", "n_neurons", "k"))
+        out["critical_k"] = xr.apply_ufunc(critical_k, J0, a, n, vectorize=True).assign_attrs(units="1", long_name="k_c (closed form)")
+        out["free_bump_height_theory"] = xr.apply_ufunc(free_bump_height, k, J0, a, n, vectorize=True).assign_attrs(
+            units="1", long_name="free bump height U0 (closed form, no adaptation)"
+        )
     if "input_stimulus_position_rad" in dataset:
         stimulus = dataset["input_stimulus_position_rad"]
         shown = dataset["input_stimulus_amplitude"] > 0 if "input_stimulus_amplitude" in dataset else True
@@ -131,5 +169,32 @@ def bump_2d(dataset: xr.Dataset) -> xr.Dataset:
             "centre_y_rad": centre_y.assign_attrs({"units": "rad", "long_name": "bump centre, second feature"}),
             "bump_height": height.assign_attrs({"units": dataset["u"].attrs.get("units", "1"), "long_name": "bump height (max u)"}),
             "centre_step_rad": (step.rename(time="step_time")).assign_attrs({"units": "rad", "long_name": "distance moved by the centre since the previous record"}),
+        }
+    )
+
+
+def fixed_point_manifold(dataset: xr.Dataset) -> xr.Dataset:
+    """The fixed points found by the slow-point finder in the plane of their first two principal
+    components (a ring for a CANN), with the variance each explains, and per point the number of
+    near-zero Jacobian eigenvalues (|Re| below :data:`ZERO_EIGENVALUE_PER_MS`) and the largest
+    real part of the others."""
+    u = dataset["u"]
+    stacked = u.stack(candidate=[d for d in u.dims if d != "x"]).transpose("candidate", "x")
+    converged = dataset["converged"].stack(candidate=[d for d in dataset["converged"].dims]).values
+    values = stacked.values[converged]
+    centred = values - values.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    projection = np.full((stacked.sizes["candidate"], 2), np.nan)
+    projection[converged] = centred @ vt[:2].T
+    pcs = xr.DataArray(projection, dims=("candidate", "component"), coords={"candidate": stacked["candidate"]}).unstack("candidate")
+    real = dataset["eigenvalue_real"]
+    near_zero = np.abs(real) < ZERO_EIGENVALUE_PER_MS
+    return xr.Dataset(
+        {
+            "pc1": pcs.isel(component=0, drop=True).assign_attrs(units="1", long_name="fixed point: first principal component"),
+            "pc2": pcs.isel(component=1, drop=True).assign_attrs(units="1", long_name="fixed point: second principal component"),
+            "explained_variance_ratio": xr.DataArray(singular**2 / np.sum(singular**2), dims="pc").assign_attrs(units="1", long_name="fraction of the variance of the fixed points"),
+            "n_zero_eigenvalues": near_zero.sum("eigen").assign_attrs(units="1", long_name=f"eigenvalues with |Re| < {ZERO_EIGENVALUE_PER_MS:g} /ms"),
+            "largest_other_eigenvalue": real.where(~near_zero).max("eigen").assign_attrs(units="1/ms", long_name="largest real part of the other eigenvalues"),
         }
     )

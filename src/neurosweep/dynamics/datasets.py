@@ -18,10 +18,11 @@ import xarray as xr
 
 from neurosweep.chunks import Chunk
 from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
+from neurosweep.dynamics.slow_points import SPEED_TOLERANCE, follow_flow
 from neurosweep.experiments import Experiment
 from neurosweep.models.base import Setup
 
-__all__ = ["fixed_point_dataset", "function_dataset", "vector_field_dataset"]
+__all__ = ["fixed_point_dataset", "function_dataset", "slow_point_dataset", "vector_field_dataset"]
 
 #: Fixed points and vector fields draw nothing: a model's init gets a fixed key it does not use.
 _NO_KEY = jnp.zeros(2, jnp.uint32)
@@ -121,6 +122,32 @@ def fixed_point_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
     data_vars["stable"] = (dims, np.isin(found["stability"], (1, 2)), {"long_name": "linearly stable"})
     data_vars.update(extra)
     return xr.Dataset(data_vars, coords=_coords(chunk))
+
+
+def slow_point_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
+    """Each sweep point's initial state follows the flow for ``t_stop_ms``; the end point, its
+    speed and its Jacobian spectrum (dims ``point``, the model's own, ``eigen``)."""
+    model = experiment.model
+    names = model.continuous_names
+    setup = Setup(dt=experiment.dt_ms, method=experiment.method, static=tuple(sorted(model.static(model.defaults(**experiment.params), {**experiment.grid_axes, **experiment.zip_axes}).items())))
+
+    def one(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
+        state = model.init_state(p, start, _NO_KEY, setup)
+        return follow_flow(model.derivatives, state, p, x, experiment.n_steps, experiment.dt_ms, names)
+
+    # One candidate at a time: each carries an n x n Jacobian and its eigendecomposition.
+    found = jax.jit(lambda args: jax.lax.map(lambda a: one(*a), args))((chunk.params, chunk.inputs, chunk.initial))
+    found = jax.tree_util.tree_map(lambda v: np.asarray(v)[: chunk.n_real], found)
+    data_vars = {}
+    for name in names:
+        var = model.variables[name]
+        data_vars[name] = (("point", *var.dims), getattr(found["state"], name), {"units": var.units, "long_name": f"fixed point: {var.long_name}"})
+    data_vars["speed"] = ("point", found["speed"], {"units": "1/ms2", "long_name": "speed q = |dx/dt|^2 / (2 n) at the end point"})
+    data_vars["converged"] = ("point", found["converged"], {"long_name": f"a fixed point: speed below {SPEED_TOLERANCE:g}"})
+    data_vars["eigenvalue_real"] = (("point", "eigen"), found["eigenvalues"].real, {"units": "1/ms", "long_name": "Jacobian eigenvalue, real part (largest first)"})
+    data_vars["eigenvalue_imag"] = (("point", "eigen"), found["eigenvalues"].imag, {"units": "1/ms", "long_name": "Jacobian eigenvalue, imaginary part"})
+    coords = {**_coords(chunk), **model.coords(model.defaults(**experiment.params))}
+    return xr.Dataset(data_vars, coords=coords, attrs={"speed_tolerance": SPEED_TOLERANCE})
 
 
 def vector_field_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:

@@ -16,10 +16,13 @@ import matplotlib.pyplot as plt
 import xarray as xr
 from matplotlib.figure import Figure
 
-__all__ = ["PLOTS", "register", "draw", "available_plots", "STYLE"]
+__all__ = ["ANIMATIONS", "PLOTS", "STYLE", "animate", "available_plots", "draw", "register", "register_animation"]
 
 STYLE = Path(__file__).with_name("neurosweep.mplstyle")
 PLOTS: dict[str, Callable[..., Figure]] = {}
+#: An animation: ``(*datasets, **options) -> (figure, update(frame_index), n_frames)``.
+AnimationFrames = tuple[Figure, Callable[[int], None], int]
+ANIMATIONS: dict[str, Callable[..., AnimationFrames]] = {}
 
 
 def register(name: str) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
@@ -27,6 +30,16 @@ def register(name: str) -> Callable[[Callable[..., Figure]], Callable[..., Figur
 
     def decorator(function: Callable[..., Figure]) -> Callable[..., Figure]:
         PLOTS[name] = function
+        return function
+
+    return decorator
+
+
+def register_animation(name: str) -> Callable[[Callable[..., AnimationFrames]], Callable[..., AnimationFrames]]:
+    """Register the animation of plot ``name`` (drawn when its figure's config says ``animate: true``)."""
+
+    def decorator(function: Callable[..., AnimationFrames]) -> Callable[..., AnimationFrames]:
+        ANIMATIONS[name] = function
         return function
 
     return decorator
@@ -50,6 +63,20 @@ def draw(plot: str, data: Mapping[str, xr.Dataset], **options: object) -> Figure
         raise ValueError(f"unknown plot {plot!r}; allowed: {sorted(PLOTS)}")
     with plt.style.context(STYLE):
         return PLOTS[plot](*data.values(), **options)
+
+
+def animate(plot: str, data: Mapping[str, xr.Dataset], path: str | Path, fps: int = 20) -> None:
+    """Write the animation of ``plot`` from ``data`` to ``path`` (a GIF, by Pillow through matplotlib)."""
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    _load_all()
+    if plot not in ANIMATIONS:
+        raise ValueError(f"plot {plot!r} has no animation; plots with one: {sorted(ANIMATIONS)}")
+    with plt.style.context(STYLE):
+        figure, update, n_frames = ANIMATIONS[plot](*data.values())
+        animation = FuncAnimation(figure, update, frames=n_frames, blit=False)
+        animation.save(str(path), writer=PillowWriter(fps=fps), dpi=80)
+    plt.close(figure)
 
 
 def caption(plot: str) -> str:

@@ -17,7 +17,8 @@ def label(array: xr.DataArray, name: str | None = None) -> str:
 
 
 #: Dims that belong to one run (never sweep axes).
-CORE_DIMS = ("time", "spike", "interval", "eigen", "fixed_point", "point", "neuron", "recorded_neuron", "population_name", "time_step")
+CORE_DIMS = ("time", "spike", "interval", "eigen", "fixed_point", "point", "neuron", "recorded_neuron", "population_name", "time_step",
+             "x", "y", "recorded_x", "step_time", "pc")
 
 
 def points(dataset: xr.Dataset) -> xr.Dataset:
@@ -53,13 +54,17 @@ def provenance_note(dataset: xr.Dataset) -> str:
 
 
 def setting(dataset: xr.Dataset, name: str) -> float:
-    """A run's value of ``name``: its sweep coordinate, else the experiment's fixed config."""
+    """A run's value of ``name``: its sweep coordinate, else the experiment's fixed config, else
+    the model's default (the store's ``model_params``)."""
     if name in dataset.coords:
         return float(dataset[name])
     config = json.loads(dataset.attrs["experiment_config"])
     for section in ("protocol", "params", "inputs"):
         if name in config.get(section, {}):
             return float(config[section][name])
+    defaults = json.loads(dataset.attrs.get("model_params", "{}"))
+    if name in defaults:
+        return float(defaults[name])
     raise KeyError(f"{name!r} is neither swept nor set in experiment {dataset.attrs.get('experiment')!r}")
 
 

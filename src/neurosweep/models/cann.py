@@ -26,12 +26,12 @@ Decisions: the positions exclude pi (the course's ``linspace(-pi, pi, N)`` count
 two neurons at one place), so the weights are exactly circulant and rho = N / 2 pi is exact, as the
 closed forms (k_c, the bump height) assume. The initial state is u = ``bump0_height``
 exp(-d(x, ``bump0_position_rad``)^2 / (4 a^2)) (zero by default, the course's u0 = 0): starting
-from a bump is how sweeps over k and m and the fixed-point finder place their candidates.
+from a bump is how sweeps over k and m and the fixed-point finder place their candidates. The
+closed forms of the bump (k_c, its height) are in :mod:`neurosweep.analysis.bump`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import jax
@@ -41,18 +41,6 @@ import numpy as np
 from neurosweep.models.base import ModelSpec, Setup, Variable, param, pytree_dataclass
 from neurosweep.models.network.fields import circular_convolution, gaussian_spectrum, ring_distance, ring_positions
 from neurosweep.rng import normals
-
-def critical_k(J0: float, a: float, n_neurons: int) -> float:
-    """k_c = rho J0^2 / (8 sqrt(2 pi) a), rho = N / 2 pi: above it no bump exists (Wu et al. 2008)."""
-    rho = n_neurons / (2.0 * math.pi)
-    return rho * J0**2 / (8.0 * math.sqrt(2.0 * math.pi) * a)
-
-
-def free_bump_height(k: float, J0: float, a: float, n_neurons: int) -> float:
-    """U0 = [1 + sqrt(1 - k / k_c)] J0 / (4 sqrt(pi) a k), the stable bump's height (NaN above k_c)."""
-    ratio = k / critical_k(J0, a, n_neurons)
-    return (1.0 + math.sqrt(1.0 - ratio)) * J0 / (4.0 * math.sqrt(math.pi) * a * k) if ratio <= 1 else math.nan
-
 
 def _rate(u: jax.Array, k: jax.Array) -> jax.Array:
     squared = u * u
@@ -163,7 +151,9 @@ def step(state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax
     if _variant(params) != "base":
         u = jnp.maximum(u, 0.0)
     new = State(u=u, v=state.v + setup.dt * rates.v, g=state.g + setup.dt * rates.g, h=state.h + setup.dt * rates.h, kernel=state.kernel)
-    return new, {"r": _rate(state.u, params.k)}
+    x = ring_positions(state.u.shape[-1], state.u.dtype)
+    stimulus = _bump((x,), (inputs.get("stimulus_position_rad", 0.0),), inputs.get("stimulus_amplitude", 0.0), params.a)
+    return new, {"r": _rate(state.u, params.k), "I_ext": stimulus + noise}
 
 
 def _sizes(params: Params) -> dict[str, int]:
@@ -178,6 +168,7 @@ def _coords(params: Params) -> dict:
 _FIELD_VARIABLES = {
     "u": Variable("1", "synaptic input", ("x",)),
     "r": Variable("1", "firing rate", ("x",)),
+    "I_ext": Variable("1", "external input (the stimulus and the input noise)", ("x",)),
 }
 _INPUTS = {"stimulus_position_rad": "rad", "stimulus_amplitude": "1"}
 
@@ -322,4 +313,4 @@ CANN2D = ModelSpec(
 
 MODELS = (CANN1D, CANN1D_SFA, CANN1D_STP, CANN2D)
 
-__all__ = ["CANN1D", "CANN1D_SFA", "CANN1D_STP", "CANN2D", "MODELS", "critical_k", "free_bump_height"]
+__all__ = ["CANN1D", "CANN1D_SFA", "CANN1D_STP", "CANN2D", "MODELS"]
