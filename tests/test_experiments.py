@@ -41,7 +41,7 @@ def _bad(**changes):
         ({"sweep__grid": {}}, r"experiments\.x\.sweep\.grid: the sweep is empty"),
         ({"dt_ms": -0.1}, r"experiments\.x\.dt_ms: must be > 0 ms, got -0\.1"),
         ({"t_stop_ms": 10.05}, r"experiments\.x\.t_stop_ms: 10\.05 ms is not a positive whole multiple of dt_ms = 0\.1"),
-        ({"model": "hhh"}, r"experiments\.x\.model: unknown model 'hhh'; allowed: \['adex', 'ei_network', 'expif', 'fhn', 'hh', 'izhikevich', 'lif', 'qif', 'wang2002', 'wong_wang'\]"),
+        ({"model": "hhh"}, r"experiments\.x\.model: unknown model 'hhh'; allowed: \['adex', 'cann1d', 'cann1d_sfa', 'cann1d_stp', 'cann2d', 'ei_network', 'expif', 'fhn', 'hh', 'izhikevich', 'lif', 'qif', 'wang2002', 'wong_wang'\]"),
         ({"method": "rk45"}, r"experiments\.x\.method: unknown integrator 'rk45'; allowed: \['exp_euler', 'rk4', 'euler'\]"),
         ({"protocol": {"kind": "pulse", "I": 5}}, r"experiments\.x\.protocol\.t_start_ms: required by protocol 'pulse'"),
         ({"protocol": {"kind": "constant", "amplitude": 5}}, r"experiments\.x\.protocol\.amplitude: protocol 'constant' has no field 'amplitude'; allowed: \['I'\]"),

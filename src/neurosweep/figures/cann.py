@@ -357,27 +357,28 @@ def cann_tracking_lead(dataset: xr.Dataset) -> Figure:
 # Animations: the tracking figures' bump as a GIF, beside the static snapshots.
 
 
-def _bump_animation(run: xr.Dataset, title: str, u_scale: float = 1.0, every: int = 1) -> tuple[Figure, Callable[[int], None], int]:
+def _bump_animation(run: xr.Dataset, title: str, u_scale: float = 1.0, every: int = 1) -> tuple[Figure, Callable[[int], None], int, list]:
     frames = run["time"].values[::every]
+    u = u_scale * run["u"].transpose("time", "x").values[::every]
+    stimulus = run["I_ext"].transpose("time", "x").values[::every] if "I_ext" in run else None
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     x = run["x"].values
-    top = max(float(run["u"].max()) * u_scale, float(run["I_ext"].max()) if "I_ext" in run else 0.0) * 1.1
-    (u_line,) = ax.plot(x, np.zeros_like(x), **{**U_STYLE, "label": "U" if u_scale == 1 else f"{u_scale:g} U"})
-    lines = [u_line]
-    if "I_ext" in run:
-        (i_line,) = ax.plot(x, np.zeros_like(x), **I_STYLE)
-        lines.append(i_line)
-    ax.set(xlim=(-np.pi, np.pi), ylim=(min(0.0, float(run["u"].min()) * u_scale), top), xlabel=X_LABEL, ylabel="input, u (1)")
+    top = max(float(u.max()), float(stimulus.max()) if stimulus is not None else 0.0) * 1.1
+    (u_line,) = ax.plot(x, u[0], **{**U_STYLE, "label": "U" if u_scale == 1 else f"{u_scale:g} U"})
+    i_line = ax.plot(x, stimulus[0], **I_STYLE)[0] if stimulus is not None else None
+    bottom = min(0.0, float(u.min()), float(stimulus.min()) if stimulus is not None else 0.0)
+    ax.set(xlim=(-np.pi, np.pi), ylim=(bottom, top), xlabel=X_LABEL, ylabel="input, u (1)")
     ax.legend(loc="upper left")
+    ax.set_title(title)
+    clock = ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top")
 
     def update(index: int) -> None:
-        now = run.sel(time=frames[index])
-        u_line.set_ydata(u_scale * now["u"].values)
-        if len(lines) > 1:
-            lines[1].set_ydata(now["I_ext"].values)
-        ax.set_title(f"{title}: t = {frames[index]:g} ms")
+        u_line.set_ydata(u[index])
+        if i_line is not None:
+            i_line.set_ydata(stimulus[index])
+        clock.set_text(f"t = {frames[index]:g} ms")
 
-    return fig, update, len(frames)
+    return fig, update, len(frames), [line for line in (u_line, i_line, clock) if line is not None]
 
 
 def _frames_every(run: xr.Dataset, n_frames: int) -> int:
@@ -385,30 +386,30 @@ def _frames_every(run: xr.Dataset, n_frames: int) -> int:
 
 
 @register_animation("cann_persistent_activity")
-def animate_persistent(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int]:
+def animate_persistent(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int, list]:
     run = _one(dataset)
-    return _bump_animation(run, "persistent activity", every=_frames_every(run, 110))
+    return _bump_animation(run, "persistent activity", every=_frames_every(run, 80))
 
 
 @register_animation("cann_smooth_tracking")
-def animate_tracking(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int]:
+def animate_tracking(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int, list]:
     run = _one(dataset)
-    return _bump_animation(run, "smooth tracking", every=_frames_every(run, 100))
+    return _bump_animation(run, "smooth tracking", every=_frames_every(run, 80))
 
 
 @register_animation("cann_sfa_traveling_wave")
-def animate_sfa(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int]:
+def animate_sfa(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int, list]:
     run = _one(dataset).sel(time=slice(None, 100.0))
-    return _bump_animation(run, "travelling wave", every=_frames_every(run, 100))
+    return _bump_animation(run, "travelling wave", every=_frames_every(run, 80))
 
 
 @register_animation("cann_anticipative_tracking")
-def animate_anticipative(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int]:
+def animate_anticipative(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int, list]:
     run = _one(dataset)
-    return _bump_animation(run, "anticipative tracking", u_scale=10.0, every=_frames_every(run, 120))
+    return _bump_animation(run, "anticipative tracking", u_scale=10.0, every=_frames_every(run, 80))
 
 
 @register_animation("cann_oscillatory_tracking")
-def animate_oscillatory(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int]:
+def animate_oscillatory(dataset: xr.Dataset) -> tuple[Figure, Callable[[int], None], int, list]:
     run = _one(dataset)
-    return _bump_animation(run, "oscillatory tracking", every=_frames_every(run, 150))
+    return _bump_animation(run, "oscillatory tracking", every=_frames_every(run, 100))
