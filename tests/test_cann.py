@@ -12,11 +12,16 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 from helpers import simulate
+
 from neurosweep.analysis.bump import bump, critical_k, fixed_point_manifold, free_bump_height
 from neurosweep.experiments import ConfigError, parse_config
-from neurosweep.models.network import circular_convolution, dense_kernel, gaussian_spectrum, ring_positions
+from neurosweep.models.network import (
+    circular_convolution,
+    dense_kernel,
+    gaussian_spectrum,
+    ring_positions,
+)
 from neurosweep.protocols import protocol_inputs
 
 #: Named tolerances of this file.

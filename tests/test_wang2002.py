@@ -87,7 +87,8 @@ def test_ou_noise_has_its_stationary_sd_and_a_seed_reproduces_it():
 
 def test_moving_stimulus_travels_at_its_speed_and_wraps_on_the_ring():
     fields = {"amplitude": jnp.float64(2.0), "position_rad": jnp.float64(3.0), "speed_rad_per_ms": jnp.float64(0.01),
-              "t_start_ms": jnp.float64(10.0), "duration_ms": jnp.float64(100.0)}  # fmt: skip
+              "t_start_ms": jnp.float64(10.0), "duration_ms": jnp.float64(100.0), "move_delay_ms": jnp.float64(0.0),
+              "move_duration_ms": jnp.float64(1e9)}  # fmt: skip
     names = {"stimulus_position_rad": "rad", "stimulus_amplitude": "1"}
 
     def at(step: int) -> dict:

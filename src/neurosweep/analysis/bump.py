@@ -20,7 +20,7 @@ import math
 import numpy as np
 import xarray as xr
 
-__all__ = ["BUMP_STATES", "critical_k", "free_bump_height", "parameter", "SILENT_HEIGHT", "TRAVELLING_SPEED_RAD_PER_MS", "ZERO_EIGENVALUE_PER_MS", "bump", "bump_2d", "fixed_point_manifold", "wrap"]
+__all__ = ["BUMP_STATES", "SILENT_HEIGHT", "TRAVELLING_SPEED_RAD_PER_MS", "ZERO_EIGENVALUE_PER_MS", "bump", "bump_2d", "critical_k", "fixed_point_manifold", "free_bump_height", "parameter", "wrap"]
 
 #: A field whose max u is below this holds no bump ("silent"): the smallest stable bump (at k_c) of
 #: the course's J0 = 4 network is 0.0087 high, the floor of input noise of sd 1e-4 under 1e-4.

@@ -323,8 +323,8 @@ def cann_sfa_phase_diagram(dataset: xr.Dataset) -> Figure:
     mesh = axes[1].pcolormesh(np.arange(len(k) + 1) - 0.5, np.arange(len(m) + 1) - 0.5, speed.values, cmap="viridis")
     fig.colorbar(mesh, ax=axes[1], label="travelling speed (rad/ms)")
     # Boundaries drawn in the index coordinates of the (uneven) grids.
-    k_index = lambda value: np.interp(value, k, np.arange(len(k)))  # noqa: E731
-    m_index = lambda value: np.interp(value, m, np.arange(len(m)))  # noqa: E731
+    k_index = lambda value: np.interp(value, k, np.arange(len(k)))
+    m_index = lambda value: np.interp(value, m, np.arange(len(m)))
     m_fine = np.linspace(m.min(), m.max(), 200)
     for ax in axes:
         ax.axhline(m_index(tau / tau_v), color="k", ls="--", lw=1.2, label=f"m = tau/tau_v = {tau / tau_v:g}")

@@ -39,8 +39,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from neurosweep.models.base import ModelSpec, Setup, Variable, param, pytree_dataclass
-from neurosweep.models.network.fields import circular_convolution, gaussian_spectrum, ring_distance, ring_positions
+from neurosweep.models.network.fields import (
+    circular_convolution,
+    gaussian_spectrum,
+    ring_distance,
+    ring_positions,
+)
 from neurosweep.rng import normals
+
 
 def _rate(u: jax.Array, k: jax.Array) -> jax.Array:
     squared = u * u

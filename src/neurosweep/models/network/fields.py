@@ -40,7 +40,7 @@ def _offset_distances(shape: tuple[int, ...], dtype: jnp.dtype) -> jax.Array:
     return jnp.asarray(sum(squares), dtype)
 
 
-def kernel_spectrum(profile: "jax.typing.ArrayLike", shape: tuple[int, ...]) -> jax.Array:
+def kernel_spectrum(profile: jax.typing.ArrayLike, shape: tuple[int, ...]) -> jax.Array:
     """The real spectrum (``rfftn``) of an even kernel given by its values at every lattice offset."""
     return jnp.real(jnp.fft.rfftn(profile, s=shape))
 
