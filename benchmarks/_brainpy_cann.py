@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--precision", choices=("float32", "float64"), default="float32")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--noise-sd", type=float, default=0.1, help="sd of the input noise per neuron and step")
+    parser.add_argument("--u0-height", type=float, default=10.0, help="height of the initial bump of u")
     parser.add_argument(
         "--monitor",
         choices=("none", "r_sum"),
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             self.v.value = v_new
 
     def make(k: float, m: float):
-        model = CANN1D_SFA(args.n_neurons, k=k, m=m)
+        model = CANN1D_SFA(args.n_neurons, k=k, m=m, noise_sd=args.noise_sd, A0=args.u0_height)
         # Monitors: nothing by default; with --monitor r_sum, the scalar sum(r) every step.
         monitors = {"r_sum": lambda: bm.sum(model.r)} if args.monitor == "r_sum" else None
         runner = bp.DSRunner(model, monitors=monitors, progress_bar=False, jit=True)
