@@ -97,6 +97,8 @@ def figure_job(
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
     from neurosweep.figures import draw
     from neurosweep.store import open_with_analysis
 
@@ -105,7 +107,11 @@ def figure_job(
         if "diverged" in dataset and bool(dataset["diverged"].any()):
             log.warning("%s: %s has %d diverged points; the figure leaves them out", figure_id, name, int(dataset["diverged"].sum()))
     figure = draw(plot, data, **dict(options or {}))
-    figure.text(0.995, 0.005, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        # A strip at the bottom for the figure's id, so it never lies over an axis label.
+        engine.set(rect=(0.0, 0.025, 1.0, 0.975))
+    figure.text(0.995, 0.004, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
     for path in outputs:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Deterministic output: no timestamp in the files' metadata.
