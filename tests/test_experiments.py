@@ -7,7 +7,8 @@ import copy
 import numpy as np
 import pytest
 
-from neurosweep.experiments import ConfigError, parse_config, parse_experiment, sweep_values
+from neurosweep.experiments import ConfigError, parse_config, parse_experiment, read_config, sweep_values
+from neurosweep.figures import FigureSpecError, check_figures
 
 GOOD = {
     "model": "hh",
@@ -43,7 +44,7 @@ def _bad(**changes):
         ({"t_stop_ms": 10.05}, r"experiments\.x\.t_stop_ms: 10\.05 ms is not a positive whole multiple of dt_ms = 0\.1"),
         ({"model": "hhh"}, r"experiments\.x\.model: unknown model 'hhh'; allowed: \['adex', 'cann1d', 'cann1d_sfa', 'cann1d_stp', 'cann2d', 'ei_network', 'expif', 'fhn', 'hh', 'izhikevich', 'lif', 'qif', 'wang2002', 'wong_wang'\]"),
         ({"method": "rk45"}, r"experiments\.x\.method: unknown integrator 'rk45'; allowed: \['exp_euler', 'rk4', 'euler'\]"),
-        ({"protocol": {"kind": "pulse", "I": 5}}, r"experiments\.x\.protocol\.t_start_ms: required by protocol 'pulse'"),
+        ({"protocol": {"kind": "pulse"}}, r"experiments\.x\.protocol\.t_start_ms: required by protocol 'pulse'"),
         ({"protocol": {"kind": "constant", "amplitude": 5}}, r"experiments\.x\.protocol\.amplitude: protocol 'constant' has no field 'amplitude'; allowed: \['I'\]"),
         ({"protocol": {"kind": "sawtooth"}}, r"experiments\.x\.protocol\.kind: unknown protocol 'sawtooth'; allowed: \["),
         ({"sweep__grid": {"g_K": [1]}}, r"experiments\.x\.sweep\.g_K: not a parameter of hh, its protocol or an initial value \(<variable>_init\); allowed: \["),
@@ -95,3 +96,39 @@ def test_grid_points_and_chunks():
 def test_chunk_never_larger_than_the_sweep():
     experiment = parse_experiment("x", {**GOOD, "sweep": {"grid": {"I": [1.0]}}})
     assert experiment.chunk_size == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"t_stop_ms": float("inf")}, r"experiments\.x\.t_stop_ms: inf is not a finite number"),
+        ({"t_stop_ms": float("nan")}, r"experiments\.x\.t_stop_ms: nan is not a finite number"),
+        ({"params": {"gK": float("nan")}}, r"experiments\.x\.params\.gK: nan is not a finite number"),
+        ({"sweep__grid": {"I": [1.0, float("inf")]}}, r"experiments\.x\.sweep\.grid\.I\[1\]: inf is not a finite number"),
+        ({"params": {"gK": 30}, "sweep__grid": {"gK": [20, 40]}}, r"experiments\.x\.params\.gK: also swept in experiments\.x\.sweep"),
+    ],
+)
+def test_non_finite_numbers_and_values_both_fixed_and_swept_are_rejected(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"experiments": {"x": _bad(**changes)}})
+
+
+def test_a_key_given_twice_is_rejected_with_its_lines(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("experiments:\n  x:\n    model: lif\n    dt_ms: 0.1\n    dt_ms: 0.2\n")
+    with pytest.raises(ConfigError, match=r"dt_ms: given twice in one mapping \(lines 4 and 5\)"):
+        read_config(path)
+
+
+@pytest.mark.parametrize(
+    ("figure", "message"),
+    [
+        ({"plot": "trace", "experiments": ["x"]}, r"figures\.f\.plot: unknown plot 'trace'; allowed: \[.*'traces'"),
+        ({"plot": "lif_fi_curve", "experiments": ["x"], "options": {"colour": "red"}}, r"figures\.f: plot 'lif_fi_curve' takes 1 experiment"),
+        ({"plot": "cann_population_decoding", "experiments": ["x"]}, r"figures\.f: plot 'cann_population_decoding' takes 3 experiment\(s\)"),
+        ({"plot": "lif_fi_curve", "experiments": ["x"], "animate": True}, r"figures\.f\.animate: plot 'lif_fi_curve' has no animation"),
+    ],
+)
+def test_figure_mistakes_are_caught_before_any_job(figure, message):
+    with pytest.raises(FigureSpecError, match=message):
+        check_figures({"f": figure})

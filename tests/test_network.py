@@ -21,6 +21,9 @@ SMALL = {"n_exc": 320, "n_inh": 80}
 def _network(t_stop_ms: float, **config) -> dict:
     base = {"model": "ei_network", "dt_ms": 0.1, "t_stop_ms": t_stop_ms, "init": {"V": {"normal": [-55, 2]}},
             "protocol": {"kind": "constant", "I": 20.0}}  # fmt: skip
+    swept = {name for mode in config.get("sweep", {}).values() for name in mode}
+    if "protocol" not in config and swept & set(base["protocol"]):
+        base["protocol"] = {k: v for k, v in base["protocol"].items() if k not in swept}  # a value is fixed or swept, not both
     return {**base, **config}
 
 

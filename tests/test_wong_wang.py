@@ -44,7 +44,7 @@ def test_T17_three_fixed_points_at_mu0_30_and_zero_coherence():
 def _trials(coherences: list[float], noise: float, seeds=(0,), chunk: int = 0, **changes) -> object:
     """One chunk of trials (dims point, time): the coherences crossed with the seeds."""
     return simulate({"model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "params": {"noise": bool(noise)}, "seeds": list(seeds),
-                     "protocol": {"kind": "decision_stimulus", "coherence": 0.0, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
+                     "protocol": {"kind": "decision_stimulus", "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
                      "sweep": {"grid": {"coherence": coherences}}, "record": {"variables": ["r1", "r2"], "every_ms": 1.0}, **changes}, chunk=chunk)  # fmt: skip
 
 
@@ -86,7 +86,7 @@ def behaviour():
 
     experiment = parse_experiment("behaviour", {
         "model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 2600.0, "seeds": {"start": 0, "stop": 200, "step": 1},
-        "protocol": {"kind": "decision_stimulus", "coherence": 0.0, "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
+        "protocol": {"kind": "decision_stimulus", "mu0_hz": 20.0, "sd_hz": 0.0, "duration_ms": 2000.0},
         "sweep": {"grid": {"coherence": COHERENCES}}, "record": {"first_crossing": {"r1": f"{DECISION_HZ:g} Hz", "r2": f"{DECISION_HZ:g} Hz"}},
         "chunk_size": 1400,
     })  # fmt: skip

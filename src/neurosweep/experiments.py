@@ -189,6 +189,18 @@ class Experiment:
         if not 0 <= index < self.n_chunks:
             raise IndexError(f"chunk {index} of {self.name!r}: allowed 0..{self.n_chunks - 1}")
 
+    def fingerprint(self) -> str:
+        """What of the experiment's config changes its results, canonical: keys sorted (the
+        sweep's axes keep their order: it is the order of the dims), no description."""
+        config = {key: value for key, value in self.config.items() if key != "description"}
+        sweep = config.pop("sweep", {})
+        canonical = {
+            **config,
+            "sweep": {mode: [[axis, values] for axis, values in axes.items()] for mode, axes in sweep.items()},
+            "chunk_size": self.chunk_size,
+        }
+        return json.dumps(canonical, sort_keys=True)
+
     def to_json(self) -> str:
         """The experiment's own config, canonical, for provenance and rerun triggers."""
         # Key order is kept: it is the order of the sweep's dims.
@@ -452,6 +464,13 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if axis not in sweepable:
             _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name}, its protocol or an initial value (<variable>_init); allowed: {sorted(sweepable)}")
     swept = {**grid_axes, **zip_axes}
+    for axis in swept:
+        if axis in params:
+            _fail(f"{key}.params.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
+        if axis in raw.get("protocol", {}):
+            _fail(f"{key}.protocol.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
+        if axis in raw.get("inputs", {}):
+            _fail(f"{key}.inputs.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
     _check_domains(model.param_domains, model.name, params, f"{key}.params", swept, key)
     if protocol_kind is not None:
         _check_domains(PROTOCOLS[protocol_kind].domains, f"protocol {protocol_kind}", protocol, f"{key}.protocol", swept, key)
@@ -538,8 +557,21 @@ def _describe(option: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
     return f"a {option.get('type', 'value')}"
 
 
+def _non_finite(value: Any, key: str) -> None:
+    """Reject inf and nan anywhere in a config (YAML's ``.inf``, ``.nan``): no run means them."""
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            _non_finite(item, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _non_finite(item, f"{key}[{index}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        _fail(key or "<config>", f"{value} is not a finite number")
+
+
 def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
-    """Validate a whole config (schema, then every experiment and figure reference)."""
+    """Validate a whole config (finite numbers, schema, then every experiment and figure reference)."""
+    _non_finite(config, "")
     _schema_errors(config)
     chunk_size = int(config.get("default_chunk_size", DEFAULT_CHUNK_SIZE))
     experiments = {
@@ -552,8 +584,30 @@ def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
     return experiments
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects a key given twice in one mapping (plain YAML keeps the last)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ConfigError(f"{key}: given twice in one mapping (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); keep one")
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """Read a config file, rejecting duplicated keys (no validation beyond that)."""
+    return yaml.load(Path(path).read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read and validate a config file; return it (the experiments parse without error)."""
-    config = yaml.safe_load(Path(path).read_text())
+    config = read_config(path)
     parse_config(config)
     return config

@@ -19,7 +19,7 @@ import xarray as xr
 
 from neurosweep.experiments import Experiment, parse_experiment
 
-__all__ = ["animation_job", "simulate_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json"]
+__all__ = ["animation_job", "simulate_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json", "spec_from_config"]
 
 log = logging.getLogger("neurosweep")
 
@@ -29,6 +29,15 @@ def experiment_from_json(spec: str | Mapping[str, Any]) -> Experiment:
     raw = json.loads(spec) if isinstance(spec, str) else dict(spec)
     name = raw.pop("name")
     return parse_experiment(name, raw, int(raw.get("chunk_size", 64)))
+
+
+def spec_from_config(config: Mapping[str, Any], name: str) -> str:
+    """Experiment ``name`` of a whole config as the JSON a job takes (what a rule's script
+    passes: the config reaches a job whole, so its description is not a rerun trigger)."""
+    from neurosweep.experiments import DEFAULT_CHUNK_SIZE
+
+    chunk_size = int(config.get("default_chunk_size", DEFAULT_CHUNK_SIZE))
+    return parse_experiment(name, config["experiments"][name], chunk_size).to_json()
 
 
 def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:

@@ -2,7 +2,8 @@
 
 Atomicity: zarr has none at store level, so a store is written under a hidden sibling name and
 renamed into place (``os.replace`` of a directory is atomic on POSIX). A job killed half-way
-leaves only ``.<name>.tmp-<pid>``, which nothing reads; a path that exists is complete.
+leaves only ``.<name>.tmp-<pid>``, which nothing reads and the next write of that path removes; a
+path that exists is complete.
 """
 
 from __future__ import annotations
@@ -52,13 +53,31 @@ def _encode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     return encoded
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove half-written stores of ``path`` left by killed writers (``.<name>.tmp-<pid>`` whose
+    process is gone), and this process's own leftover."""
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
     """Write ``dataset`` as a zarr v3 store at ``path``, atomically (temp sibling + rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    _remove_stale_temporaries(path)
     dataset = dataset.copy()
     dataset.attrs = _encode_attrs(dataset.attrs)
     for name in dataset.variables:

@@ -9,6 +9,7 @@ rule analyse:
     conda:
         "../../envs/neurosweep.yaml"
     params:
-        spec=experiment_spec,
+        config=experiment_fingerprint,
+        code=analyse_code,
     script:
         "../scripts/analyse.py"

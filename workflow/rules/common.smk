@@ -1,13 +1,17 @@
 # Config validation and the helpers every rule uses. Validation runs when the workflow is
-# parsed, so a bad config fails before any job starts.
-from snakemake.utils import validate
+# parsed, so a bad config fails before any job starts, in a line or two that name the key.
+from neurosweep.experiments import parse_config, read_config
+from neurosweep.figures import PLOTS, caption as plot_caption, check_figures
+from neurosweep.models import model_module
+from neurosweep.sources import analysis_modules, digest, simulation_modules
 
-from neurosweep.experiments import parse_config
-from neurosweep.figures import caption as plot_caption
-
-validate(config, "../schemas/config.schema.yaml")
+# A key given twice is an error (the YAML Snakemake read kept the last one silently).
+for path in workflow.configfiles:
+    read_config(path)
+# The schema (workflow/schemas/), finite numbers, then every experiment.
 EXPERIMENTS = parse_config(config)
 FIGURES = config.get("figures", {})
+check_figures(FIGURES)
 JAX_CACHE_DIR = config.get("jax_cache_dir", ".jax_cache")
 
 
@@ -17,8 +21,27 @@ wildcard_constraints:
     chunk=r"\d+",
 
 
-def experiment_spec(wildcards):
-    return EXPERIMENTS[wildcards.experiment].to_json()
+def experiment_fingerprint(wildcards):
+    """What of an experiment's config changes its results (a rerun trigger; not its description)."""
+    return EXPERIMENTS[wildcards.experiment].fingerprint()
+
+
+def simulate_code(wildcards):
+    """Digest of the code a simulate job runs (its model's module, the runner, the store)."""
+    model = EXPERIMENTS[wildcards.experiment].model
+    return digest(simulation_modules(model_module(model.name)))
+
+
+def store_code(wildcards):
+    return digest(["neurosweep.store"])
+
+
+def analyse_code(wildcards):
+    return digest(analysis_modules(EXPERIMENTS[wildcards.experiment].analyses))
+
+
+def figure_code(wildcards):
+    return digest(["neurosweep.store", PLOTS[figure_plot(wildcards)].__module__])
 
 
 def chunk_stores(wildcards):

@@ -19,6 +19,7 @@ rule figure:
         experiments=figure_experiments,
         options=lambda wildcards: FIGURES[wildcards.figure].get("options", {}),
         caption=lambda wildcards: figure_caption(wildcards.figure),
+        code=figure_code,
     script:
         "../scripts/figure.py"
 
@@ -41,5 +42,6 @@ rule animation:
     params:
         plot=figure_plot,
         experiments=figure_experiments,
+        code=figure_code,
     script:
         "../scripts/animation.py"

@@ -9,7 +9,9 @@ rule simulate:
     resources:
         gpu=simulate_gpus,
     params:
-        spec=experiment_spec,
+        # Rerun triggers: what of the config and of the code changes this chunk's result.
+        config=experiment_fingerprint,
+        code=simulate_code,
         jax_cache_dir=JAX_CACHE_DIR,
     script:
         "../scripts/simulate.py"
@@ -26,6 +28,7 @@ rule collect:
     conda:
         "../../envs/neurosweep.yaml"
     params:
-        spec=experiment_spec,
+        config=experiment_fingerprint,
+        code=store_code,
     script:
         "../scripts/collect.py"

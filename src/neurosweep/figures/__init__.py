@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import xarray as xr
 from matplotlib.figure import Figure
 
-__all__ = ["ANIMATIONS", "PLOTS", "STYLE", "animate", "available_plots", "draw", "register", "register_animation"]
+__all__ = ["ANIMATIONS", "PLOTS", "STYLE", "FigureSpecError", "animate", "available_plots", "check_figures", "draw", "register", "register_animation"]
 
 STYLE = Path(__file__).with_name("neurosweep.mplstyle")
 PLOTS: dict[str, Callable[..., Figure]] = {}
@@ -96,6 +96,37 @@ def animate(plot: str, data: Mapping[str, xr.Dataset], path: str | Path, fps: in
             frames.append(image.convert("RGB").quantize(colors=64))
     plt.close(figure)
     frames[0].save(str(path), format="GIF", save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0)
+
+
+class FigureSpecError(ValueError):
+    """A figure entry of the config that cannot be drawn; the message names the key."""
+
+
+def check_figures(figures: Mapping[str, Mapping[str, object]]) -> None:
+    """Check every figure entry before any job runs: the plot exists, takes as many datasets as
+    the entry names experiments and accepts its options; an animation exists where one is asked for."""
+    import inspect
+
+    _load_all()
+    for figure_id, spec in figures.items():
+        plot = str(spec.get("plot", figure_id))
+        key = f"figures.{figure_id}"
+        if plot not in PLOTS:
+            raise FigureSpecError(f"{key}.plot: unknown plot {plot!r}; allowed: {sorted(PLOTS)}")
+        experiments = list(spec.get("experiments", []))  # type: ignore[call-overload]
+        options = dict(spec.get("options", {}))  # type: ignore[call-overload]
+        signature = inspect.signature(PLOTS[plot])
+        try:
+            signature.bind(*experiments, **options)
+        except TypeError as error:
+            datasets = [p.name for p in signature.parameters.values() if p.default is inspect.Parameter.empty]
+            keywords = [p.name for p in signature.parameters.values() if p.default is not inspect.Parameter.empty]
+            raise FigureSpecError(
+                f"{key}: plot {plot!r} takes {len(datasets)} experiment(s) ({', '.join(datasets)}) and the options "
+                f"{keywords or 'none'}; got experiments {experiments} and options {sorted(options)} ({error})"
+            ) from None
+        if spec.get("animate") and plot not in ANIMATIONS:
+            raise FigureSpecError(f"{key}.animate: plot {plot!r} has no animation; plots with one: {sorted(ANIMATIONS)}")
 
 
 def caption(plot: str) -> str:
