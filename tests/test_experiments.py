@@ -132,3 +132,13 @@ def test_a_key_given_twice_is_rejected_with_its_lines(tmp_path):
 def test_figure_mistakes_are_caught_before_any_job(figure, message):
     with pytest.raises(FigureSpecError, match=message):
         check_figures({"f": figure})
+
+
+def test_a_sweep_of_a_million_points_gets_a_warning_with_its_cost():
+    from neurosweep.experiments import size_warnings
+
+    sweep = {"grid": {"I": {"start": 0, "stop": 30, "num": 1000}, "tau": {"start": 5, "stop": 20, "num": 1000}}}
+    big = parse_config({"experiments": {"x": {"model": "lif", "t_stop_ms": 10, "protocol": {"kind": "constant"}, "sweep": sweep}}})
+    (line,) = size_warnings(big)
+    assert "1,000,000 sweep points in 15,625 jobs of 64" in line and "CPU-hours" in line
+    assert size_warnings(parse_config({"experiments": {"x": GOOD}})) == []

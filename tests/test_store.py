@@ -97,3 +97,26 @@ def test_zip_sweep_keeps_point_with_coordinates(tmp_path):
     data = neurosweep.load("zipped", results_dir=tmp_path)
     assert data["n_spikes"].dims == ("point",)
     assert data["I"].dims == ("point",) and data["tau"].values.tolist() == [5.0, 10.0]
+
+
+def test_a_store_opens_with_plain_xarray_without_a_warning(tmp_path):
+    """A results folder copied elsewhere opens with ``xarray.open_zarr`` as it is: consolidated
+    metadata, and Snakemake's timestamp file inside a directory output is never listed."""
+    import warnings
+
+    import numpy as np
+    import xarray as xr
+
+    from neurosweep.store import write_dataset
+
+    dataset = xr.Dataset({"rate_hz": ("point", np.arange(3.0), {"units": "Hz"})}, attrs={"experiment": "x"})
+    path = write_dataset(dataset, tmp_path / "results" / "x" / "dataset.zarr")
+    (path / ".snakemake_timestamp").write_text("")
+    copied = tmp_path / "elsewhere.zarr"
+    import shutil
+
+    shutil.copytree(path, copied)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opened = xr.open_zarr(copied)
+    assert opened.attrs["experiment"] == "x" and opened["rate_hz"].attrs["units"] == "Hz"

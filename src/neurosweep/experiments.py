@@ -569,6 +569,26 @@ def _non_finite(value: Any, key: str) -> None:
         _fail(key or "<config>", f"{value} is not a finite number")
 
 
+#: Sweeps above this many points get a warning with an estimate before anything runs.
+LARGE_SWEEP_POINTS = 100_000
+#: A job's own start-up (interpreter, imports, compile cache lookup, store write) on a 2-core CPU.
+JOB_START_S = 4.0
+
+
+def size_warnings(experiments: Mapping[str, Experiment]) -> list[str]:
+    """A line for every experiment whose sweep is large enough to cost hours (before it runs)."""
+    lines = []
+    for name, experiment in experiments.items():
+        if experiment.n_points > LARGE_SWEEP_POINTS:
+            jobs = experiment.n_chunks
+            lines.append(
+                f"experiments.{name}: {experiment.n_points:,} sweep points in {jobs:,} jobs of {experiment.chunk_size}; "
+                f"job start-up alone is about {jobs * JOB_START_S / 3600:.1f} CPU-hours before any simulation. "
+                "Raise chunk_size (or default_chunk_size) and run it on a GPU or through the slurm profile."
+            )
+    return lines
+
+
 def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
     """Validate a whole config (finite numbers, schema, then every experiment and figure reference)."""
     _non_finite(config, "")

@@ -33,8 +33,11 @@ __all__ = [
     "experiment_dir",
 ]
 
-#: Zarr format 3 stores without consolidated metadata (not part of the v3 spec).
-_ZARR_OPTIONS = {"zarr_format": 3, "consolidated": False}
+#: Zarr format 3 stores with consolidated metadata: plain ``xarray.open_zarr`` opens them without
+#: a warning and without listing the directory (where Snakemake leaves ``.snakemake_timestamp``).
+_ZARR_OPTIONS = {"zarr_format": 3, "consolidated": True}
+#: zarr-python's note on writing consolidated v3 metadata (xarray, zarr-python and our reader all use it).
+_CONSOLIDATED_NOTE = "Consolidated metadata is currently not part"
 
 
 def experiment_dir(name: str, results_dir: str | os.PathLike = "results") -> Path:
@@ -83,7 +86,9 @@ def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
     for name in dataset.variables:
         dataset[name].attrs = _encode_attrs(dataset[name].attrs)
         dataset[name].encoding = {}
-    dataset.to_zarr(tmp, mode="w", **_ZARR_OPTIONS)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
+        dataset.to_zarr(tmp, mode="w", **_ZARR_OPTIONS)
     if path.exists():
         shutil.rmtree(path)
     os.replace(tmp, path)

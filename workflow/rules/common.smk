@@ -1,6 +1,8 @@
 # Config validation and the helpers every rule uses. Validation runs when the workflow is
 # parsed, so a bad config fails before any job starts, in a line or two that name the key.
-from neurosweep.experiments import parse_config, read_config
+from snakemake.logging import logger
+
+from neurosweep.experiments import parse_config, read_config, size_warnings
 from neurosweep.figures import PLOTS, caption as plot_caption, check_figures
 from neurosweep.models import model_module
 from neurosweep.sources import analysis_modules, digest, simulation_modules
@@ -10,6 +12,8 @@ for path in workflow.configfiles:
     read_config(path)
 # The schema (workflow/schemas/), finite numbers, then every experiment.
 EXPERIMENTS = parse_config(config)
+for line in size_warnings(EXPERIMENTS):
+    logger.warning(line)
 FIGURES = config.get("figures", {})
 check_figures(FIGURES)
 JAX_CACHE_DIR = config.get("jax_cache_dir", ".jax_cache")
