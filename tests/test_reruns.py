@@ -83,3 +83,43 @@ def test_a_code_change_reruns_exactly_the_jobs_it_can_change(repo, tmp_path):
     model.write_text(model.read_text() + "\n# an edit\n")
     planned = set(re.findall(r"wildcards: experiment=(\w+)", _snakemake(work, env_path, "-n")))
     assert planned == {"lif_x"}, planned
+
+
+def test_a_run_killed_mid_simulation_resumes_to_identical_values_and_leaves_no_litter(repo, tmp_path):
+    """SIGKILL the whole run while it simulates, unlock, rerun: the same dataset as an uninterrupted
+    run, and no half-written store left (a stale ``.tmp-<pid>`` is removed by the next write)."""
+    import signal
+    import time
+
+    import xarray as xr
+
+    from neurosweep.store import open_dataset
+
+    config = tmp_path / "kill.yaml"
+    experiment = {"model": "hh", "t_stop_ms": 400, "dt_ms": 0.01, "protocol": {"kind": "constant"},
+                  "sweep": {"grid": {"I": [0.0, 5.0, 10.0, 15.0]}}, "chunk_size": 1}  # fmt: skip
+    config.write_text(yaml.safe_dump({"jax_cache_dir": str(tmp_path / "cache"), "experiments": {"hh_k": experiment}}))
+
+    def command(workdir: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(config), "--directory", str(workdir), *extra]
+
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(command(killed), cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list((killed / "logs" / "hh_k").glob("simulate_*.log")) if (killed / "logs" / "hh_k").exists() else True:
+        assert time.monotonic() < deadline and process.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    # A writer killed mid-write leaves a hidden sibling; the next write of that path removes it.
+    stale = killed / "results" / "hh_k" / ".dataset.zarr.tmp-999999"  # collect has not run yet
+    stale.mkdir(parents=True, exist_ok=True)
+    subprocess.run(command(killed, "--unlock"), cwd=repo, check=True, capture_output=True, timeout=300)
+    resumed = subprocess.run(command(killed), cwd=repo, capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    clean = tmp_path / "clean"
+    subprocess.run(command(clean), cwd=repo, check=True, capture_output=True, timeout=900)
+    dataset = "results/hh_k/dataset.zarr"
+    xr.testing.assert_equal(open_dataset(killed / dataset).load().drop_attrs(), open_dataset(clean / dataset).load().drop_attrs())
+    assert not list((killed / "results").rglob(".*.tmp-*"))
