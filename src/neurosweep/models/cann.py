@@ -126,10 +126,9 @@ def init_state(params: Params, initial: Mapping[str, jax.Array], key: jax.Array,
     return State(u=u, v=zeros, g=zeros, h=jnp.ones(n, dtype), kernel=gaussian_spectrum(params.J0, params.a, (n,)))
 
 
-def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
-    """The deterministic vector field (no noise, no rectification)."""
-    n = state.u.shape[-1]
-    x = ring_positions(n, state.u.dtype)
+def _vector_field(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> tuple[State, jax.Array, jax.Array]:
+    """The deterministic rates, with the step's firing rate r and stimulus (the step records them)."""
+    x = ring_positions(state.u.shape[-1], state.u.dtype)
     r = _rate(state.u, params.k)
     variant = _variant(params)
     zero = jnp.zeros_like(state.u)
@@ -146,20 +145,23 @@ def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -
     if variant == "sfa":
         drive = drive - state.v
         dv = (-state.v + params.m * state.u) / params.tau_v
-    return State(u=drive / params.tau, v=dv, g=dg, h=dh, kernel=jnp.zeros_like(state.kernel))
+    return State(u=drive / params.tau, v=dv, g=dg, h=dh, kernel=jnp.zeros_like(state.kernel)), r, stimulus
+
+
+def derivatives(state: State, params: Params, inputs: Mapping[str, jax.Array]) -> State:
+    """The deterministic vector field (no noise, no rectification)."""
+    return _vector_field(state, params, inputs)[0]
 
 
 def step(state: State, params: Params, inputs: Mapping[str, jax.Array], key: jax.Array, setup: Setup) -> tuple[State, dict[str, jax.Array]]:
     """One forward-Euler step, the noise entering the input; then u rectified (SFA, STP)."""
-    rates = derivatives(state, params, inputs)
+    rates, r, stimulus = _vector_field(state, params, inputs)
     noise = params.noise_sd * normals(key, state.u.shape).astype(state.u.dtype)
     u = state.u + setup.dt * (rates.u + noise / params.tau)
     if _variant(params) != "base":
         u = jnp.maximum(u, 0.0)
     new = State(u=u, v=state.v + setup.dt * rates.v, g=state.g + setup.dt * rates.g, h=state.h + setup.dt * rates.h, kernel=state.kernel)
-    x = ring_positions(state.u.shape[-1], state.u.dtype)
-    stimulus = _bump((x,), (inputs.get("stimulus_position_rad", 0.0),), inputs.get("stimulus_amplitude", 0.0), params.a)
-    return new, {"r": _rate(state.u, params.k), "I_ext": stimulus + noise}
+    return new, {"r": r, "I_ext": stimulus + noise}
 
 
 def _sizes(params: Params) -> dict[str, int]:
@@ -257,20 +259,21 @@ def init_state_2d(params: Params2D, initial: Mapping[str, jax.Array], key: jax.A
     return State2D(u=u, v=jnp.zeros((n, n), dtype), kernel=gaussian_spectrum(params.J0, params.a, (n, n)))
 
 
-def _drive_2d(state: State2D, params: Params2D, inputs: Mapping[str, jax.Array], m: jax.Array) -> tuple[jax.Array, jax.Array]:
-    n = state.u.shape[-1]
-    x = ring_positions(n, state.u.dtype)
-    recurrent = circular_convolution(state.kernel, _rate(state.u, params.k))
+def _drive_2d(state: State2D, params: Params2D, inputs: Mapping[str, jax.Array], m: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """du/dt and dv/dt at adaptation strength m, with the firing rate r (the step records it)."""
+    x = ring_positions(state.u.shape[-1], state.u.dtype)
+    r = _rate(state.u, params.k)
+    recurrent = circular_convolution(state.kernel, r)
     centre = (inputs.get("stimulus_position_rad", 0.0), inputs.get("stimulus_position_y_rad", 0.0))
     stimulus = _bump((x[None, :], x[:, None]), centre, inputs.get("stimulus_amplitude", 0.0), params.a)
     du = (-state.u + recurrent + stimulus - state.v) / params.tau
     dv = (-state.v + m * state.u) / params.tau_v
-    return du, dv
+    return du, dv, r
 
 
 def derivatives_2d(state: State2D, params: Params2D, inputs: Mapping[str, jax.Array]) -> State2D:
     """The deterministic vector field at the mean adaptation strength."""
-    du, dv = _drive_2d(state, params, inputs, params.m)
+    du, dv, _ = _drive_2d(state, params, inputs, params.m)
     return State2D(u=du, v=dv, kernel=jnp.zeros_like(state.kernel))
 
 
@@ -278,10 +281,10 @@ def step_2d(state: State2D, params: Params2D, inputs: Mapping[str, jax.Array], k
     """Forward Euler with this step's m ~ N(m, m_sd) and input noise; u rectified."""
     draws = normals(key, (state.u.size + 1,)).astype(state.u.dtype)
     m = params.m + params.m_sd * draws[-1]
-    du, dv = _drive_2d(state, params, inputs, m)
+    du, dv, r = _drive_2d(state, params, inputs, m)
     noise = params.noise_sd * draws[:-1].reshape(state.u.shape)
     u = jnp.maximum(state.u + setup.dt * (du + noise / params.tau), 0.0)
-    return State2D(u=u, v=state.v + setup.dt * dv, kernel=state.kernel), {"r": _rate(state.u, params.k), "m_step": m}
+    return State2D(u=u, v=state.v + setup.dt * dv, kernel=state.kernel), {"r": r, "m_step": m}
 
 
 def _coords_2d(params: Params2D) -> dict:
