@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
+from neurosweep.analysis.bump import free_bump_height
 from neurosweep.figures import register, register_animation
 from neurosweep.figures._common import points, setting
 
@@ -50,12 +51,20 @@ def _snapshot(ax: Axes, run: xr.Dataset, t_ms: float, u_scale: float = 1.0, inpu
     ax.set(title=f"t = {float(now['time']):g} ms", xlabel=X_LABEL, xlim=(-np.pi, np.pi))
 
 
-def _snapshots(run: xr.Dataset, times: Sequence[float], title: str, u_scale: float = 1.0, arrow: bool = False, input_label: str = "Iext") -> Figure:
-    fig, axes = plt.subplots(1, len(times), figsize=(3.6 * len(times), 3.4), sharey=True, layout="constrained")
-    for ax, t in zip(np.atleast_1d(axes), times):
-        _snapshot(ax, run, t, u_scale, input_label, arrow)
-    np.atleast_1d(axes)[0].set_ylabel("input, synaptic input u (1)")
-    np.atleast_1d(axes)[0].legend(loc="upper left")
+def _snapshot_row(container: Figure, run: xr.Dataset, times: Sequence[float], ylabel: str, legend: str | None = "upper left", **snapshot: object) -> list[Axes]:
+    """One snapshot per time side by side (shared y) in ``container`` (a figure or subfigure)."""
+    axes = np.atleast_1d(container.subplots(1, len(times), sharey=True))
+    for ax, t in zip(axes, times):
+        _snapshot(ax, run, t, **snapshot)
+    axes[0].set_ylabel(ylabel)
+    if legend:
+        axes[0].legend(loc=legend)
+    return list(axes)
+
+
+def _snapshots(run: xr.Dataset, times: Sequence[float], title: str, **snapshot: object) -> Figure:
+    fig = plt.figure(figsize=(3.6 * len(times), 3.4), layout="constrained")
+    _snapshot_row(fig, run, times, "input, synaptic input u (1)", **snapshot)
     fig.suptitle(title)
     return fig
 
@@ -64,22 +73,24 @@ def _one(dataset: xr.Dataset, index: int = 0) -> xr.Dataset:
     return points(dataset).isel(point=index)
 
 
+def _break_at_wraps(t: np.ndarray, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(t, angle) with a NaN where the angle wraps at +-pi, so a line plot draws no jump across the axes."""
+    jumps = np.flatnonzero(np.abs(np.diff(angle)) > np.pi) + 1
+    return np.insert(t.astype(float), jumps, np.nan), np.insert(angle.astype(float), jumps, np.nan)
+
+
+def _ring_axis(ax: Axes, ylabel: str) -> None:
+    ax.set(xlabel="t (ms)", ylabel=ylabel, ylim=(-np.pi - 0.2, np.pi + 0.2), yticks=[-np.pi, 0, np.pi], yticklabels=["-π", "0", "π"])
+
+
 def _position_panel(ax: Axes, run: xr.Dataset, stimulus: bool = True) -> None:
     """Bump position against time (wrapping at +-pi: no line across the jump), and the stimulus'."""
     t = run["time"].values
-
-    def wrapped(values: np.ndarray) -> np.ndarray:
-        out = values.astype(float).copy()
-        jumps = np.flatnonzero(np.abs(np.diff(out)) > np.pi)
-        return np.insert(out, jumps + 1, np.nan), np.insert(t, jumps + 1, np.nan)
-
-    y, tt = wrapped(run["bump_position_rad"].values)
-    ax.plot(tt, y, color="tab:orange", label="bump")
+    ax.plot(*_break_at_wraps(t, run["bump_position_rad"].values), color="tab:orange", label="bump")
     if stimulus and "input_stimulus_position_rad" in run:
         shown = run["input_stimulus_amplitude"].values > 0 if "input_stimulus_amplitude" in run else np.ones_like(t, bool)
-        ys, ts = wrapped(np.where(shown, run["input_stimulus_position_rad"].values, np.nan))
-        ax.plot(ts, ys, color="tab:blue", lw=0.9, label="stimulus")
-    ax.set(xlabel="t (ms)", ylabel="position (rad)", ylim=(-np.pi - 0.2, np.pi + 0.2), yticks=[-np.pi, 0, np.pi], yticklabels=["-π", "0", "π"])
+        ax.plot(*_break_at_wraps(t, np.where(shown, run["input_stimulus_position_rad"].values, np.nan)), color="tab:blue", lw=0.9, label="stimulus")
+    _ring_axis(ax, "position (rad)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,19 +140,12 @@ def cann_sfa_traveling_wave(dataset: xr.Dataset, times_ms: Sequence[float] = (10
     run = flat.isel(point=0)
     fig = plt.figure(figsize=(12, 6.4), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=(1, 1))
-    axes = top.subplots(1, len(times_ms), sharey=True)
-    for ax, t in zip(axes, times_ms):
-        _snapshot(ax, run, t)
-    axes[0].set_ylabel("synaptic input u (1)")
-    axes[0].legend(loc="upper right")
+    _snapshot_row(top, run, times_ms, "synaptic input u (1)", legend="upper right")
     ax = bottom.subplots()
     for i in range(flat.sizes["point"]):
         one = flat.isel(point=i)
-        t = one["time"].values
-        y = one["bump_position_rad"].values.copy()
-        jumps = np.flatnonzero(np.abs(np.diff(y)) > np.pi)
-        ax.plot(np.insert(t, jumps + 1, np.nan), np.insert(y, jumps + 1, np.nan), lw=1, label=f"seed {int(one['seed'])}")
-    ax.set(xlabel="t (ms)", ylabel="bump position (rad)", ylim=(-np.pi - 0.2, np.pi + 0.2), yticks=[-np.pi, 0, np.pi], yticklabels=["-π", "0", "π"])
+        ax.plot(*_break_at_wraps(one["time"].values, one["bump_position_rad"].values), lw=1, label=f"seed {int(one['seed'])}")
+    _ring_axis(ax, "bump position (rad)")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     speed = float(flat["bump_speed_rad_per_ms"].mean())
     fig.suptitle(f"Travelling wave from adaptation (m = {setting(run, 'm'):g} > tau/tau_v = {setting(run, 'tau') / setting(run, 'tau_v'):g}): {speed:.3f} rad/ms")
@@ -155,11 +159,7 @@ def cann_anticipative_tracking(dataset: xr.Dataset, times_ms: Sequence[float] = 
     run = flat.isel(point=0)
     fig = plt.figure(figsize=(12, 6.6), layout="constrained")
     top, bottom = fig.subfigures(2, 1)
-    axes = top.subplots(1, len(times_ms), sharey=True)
-    for ax, t in zip(axes, times_ms):
-        _snapshot(ax, run, t, u_scale=10.0)
-    axes[0].set_ylabel("input, 10 u (1)")
-    axes[0].legend(loc="upper left")
+    _snapshot_row(top, run, times_ms, "input, 10 u (1)", u_scale=10.0)
     top.suptitle(f"v_ext = {setting(run, 'speed_rad_per_ms'):g} rad/ms")
     ax = bottom.subplots()
     for i in range(flat.sizes["point"]):
@@ -239,10 +239,7 @@ def cann_stp_traveling_wave(dataset: xr.Dataset, track_ms: float = 100.0, times_
     ax.plot(trace["time"], trace["h"], label="h (resources)")
     ax.set(xlabel="t (ms)", ylabel="g, h (1)", title=f"neuron {neuron} (x = {float(run['x'][neuron]):.2f} rad), the peak of u at {track_ms:g} ms")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
-    axes = bottom.subplots(1, len(times_ms), sharey=True)
-    for ax, t in zip(axes, times_ms):
-        _snapshot(ax, run, t)
-    axes[0].set_ylabel("synaptic input u (1)")
+    _snapshot_row(bottom, run, times_ms, "synaptic input u (1)", legend=None)
     return fig
 
 
@@ -282,7 +279,7 @@ def cann_fixed_point_manifold(dataset: xr.Dataset, n_profiles: int = 4) -> Figur
 def cann_bump_height_vs_k(dataset: xr.Dataset) -> Figure:
     """The free bump's height against the inhibition k (after a 10-ms stimulus, 300 ms, no noise), for each J0: simulated (dots; crosses where no bump survived) against the closed form U0 = [1 + sqrt(1 - k/k_c)] J0 / (4 sqrt(pi) a k) (lines) and the critical k_c = rho J0^2 / (8 sqrt(2 pi) a) (dashed). Right: k U0 / J0 against k / k_c, where both J0 fall on one curve that drops to half its k -> 0 value at k_c, and ends."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
-    a = setting(dataset, "a")
+    a, n_neurons = setting(dataset, "a"), setting(dataset, "n_neurons")
     floor = 0.5 * float(dataset["final_bump_height"].where(dataset["final_bump_height"] > 1e-3).min())
     for i, J0 in enumerate(dataset["J0"].values):
         one = dataset.sel(J0=J0)
@@ -290,7 +287,7 @@ def cann_bump_height_vs_k(dataset: xr.Dataset) -> Figure:
         k, height = one["k"].values, one["final_bump_height"].values
         kc = float(one["critical_k"].max())
         fine = np.geomspace(k.min(), kc, 400)
-        theory = (1 + np.sqrt(np.clip(1 - fine / kc, 0, None))) * J0 / (4 * np.sqrt(np.pi) * a * fine)
+        theory = np.vectorize(free_bump_height)(fine, J0, a, n_neurons)
         alive = height > 1e-3
         left.plot(fine, theory, color=color, lw=1, label=f"U0 closed form, J0 = {J0:g}")
         left.plot(k[alive], height[alive], "o", color=color, ms=4, label=f"simulated, J0 = {J0:g}")
