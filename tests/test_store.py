@@ -120,3 +120,20 @@ def test_a_store_opens_with_plain_xarray_without_a_warning(tmp_path):
         warnings.simplefilter("error")
         opened = xr.open_zarr(copied)
     assert opened.attrs["experiment"] == "x" and opened["rate_hz"].attrs["units"] == "Hz"
+
+
+def test_a_store_written_without_consolidated_metadata_still_opens(tmp_path):
+    """Results written before stores carried consolidated metadata are read as they are."""
+    import warnings
+
+    import numpy as np
+    import xarray as xr
+
+    from neurosweep.store import open_dataset
+
+    path = tmp_path / "old.zarr"
+    xr.Dataset({"rate_hz": ("point", np.arange(3.0))}).to_zarr(path, mode="w", zarr_format=3, consolidated=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opened = open_dataset(path).load()
+    np.testing.assert_array_equal(opened["rate_hz"].values, np.arange(3.0))

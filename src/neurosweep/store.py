@@ -100,7 +100,9 @@ def open_dataset(path: str | os.PathLike, chunks: Any = None) -> xr.Dataset:
     with warnings.catch_warnings():
         # Snakemake leaves a .snakemake_timestamp file in directory outputs; zarr notes it.
         warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
-        return xr.open_zarr(path, chunks=chunks, **_ZARR_OPTIONS)
+        # A store written before metadata was consolidated still opens (xarray falls back, and says so).
+        warnings.filterwarnings("ignore", message="Failed to open Zarr store with consolidated metadata")
+        return xr.open_zarr(path, chunks=chunks, zarr_format=3, consolidated=None)
 
 
 def _git_commit() -> str:
