@@ -8,14 +8,14 @@ Run it in float64: Newton's quadratic convergence needs the digits.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-__all__ = ["STABILITY_LABELS", "classify", "find_fixed_point"]
+__all__ = ["STABILITY_LABELS", "classify", "find_fixed_point", "flat_field"]
 
 #: Integer codes stored in data (CF flag_values / flag_meanings).
 STABILITY_LABELS = (
@@ -61,6 +61,23 @@ def classify(eigenvalues: jax.Array, converged: jax.Array) -> jax.Array:
     return jnp.where(converged, jnp.where(zero_real_eigenvalue, 7, code), 0)
 
 
+def flat_field(
+    derivatives: Any, state: Any, params: Any, inputs: Mapping[str, jax.Array], names: Sequence[str]
+) -> tuple[jax.Array, Callable[[jax.Array], Any], Callable[[jax.Array], jax.Array]]:
+    """The variables ``names`` of ``state`` as one vector x, the full state at a given x (the other
+    fields held), and the vector field f(x) there, flattened the same way."""
+    flat, unravel = ravel_pytree({name: getattr(state, name) for name in names})
+
+    def full(x: jax.Array) -> Any:
+        return dataclasses.replace(state, **unravel(x))
+
+    def field(x: jax.Array) -> jax.Array:
+        rates = derivatives(full(x), params, inputs)
+        return ravel_pytree({name: getattr(rates, name) for name in names})[0]
+
+    return flat, full, field
+
+
 def find_fixed_point(
     derivatives: Any,
     state: Any,
@@ -77,14 +94,7 @@ def find_fixed_point(
     it converged and its stability code.
     """
     names = tuple(variables) if variables is not None else tuple(f.name for f in dataclasses.fields(state))
-    flat, unravel = ravel_pytree({name: getattr(state, name) for name in names})
-
-    def full(x: jax.Array) -> Any:
-        return dataclasses.replace(state, **unravel(x))
-
-    def field(x: jax.Array) -> jax.Array:
-        rates = derivatives(full(x), params, inputs)
-        return ravel_pytree({name: getattr(rates, name) for name in names})[0]
+    flat, full, field = flat_field(derivatives, state, params, inputs, names)
 
     def newton(x: jax.Array, _: Any) -> tuple[jax.Array, None]:
         step = jnp.linalg.solve(jax.jacfwd(field)(x), -field(x))

@@ -15,13 +15,13 @@ saddles: for those use Newton.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax.flatten_util import ravel_pytree
+
+from neurosweep.dynamics.fixed_points import flat_field
 
 __all__ = ["SPEED_TOLERANCE", "follow_flow"]
 
@@ -35,19 +35,13 @@ def follow_flow(
     """Follow ``dx/dt = f(x)`` for ``n_steps`` Euler steps of ``dt`` from ``state``; return the end
     point (a state pytree), its speed q, the Jacobian's eigenvalues there (sorted by real part,
     largest first) and whether q is below :data:`SPEED_TOLERANCE`."""
-    names = tuple(variables)
-    flat, unravel = ravel_pytree({name: getattr(state, name) for name in names})
-
-    def field(x: jax.Array) -> jax.Array:
-        rates = derivatives(dataclasses.replace(state, **unravel(x)), params, inputs)
-        return ravel_pytree({name: getattr(rates, name) for name in names})[0]
-
+    flat, full, field = flat_field(derivatives, state, params, inputs, tuple(variables))
     x = jax.lax.fori_loop(0, n_steps, lambda _, x: x + dt * field(x), flat)
     speed = 0.5 * jnp.mean(field(x) ** 2)
     eigenvalues = jnp.linalg.eigvals(jax.jacfwd(field)(x))
     eigenvalues = eigenvalues[jnp.argsort(-jnp.real(eigenvalues))]
     return {
-        "state": dataclasses.replace(state, **unravel(x)),
+        "state": full(x),
         "speed": speed,
         "eigenvalues": eigenvalues,
         "converged": jnp.isfinite(speed) & (speed < SPEED_TOLERANCE),
