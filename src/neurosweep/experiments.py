@@ -25,7 +25,7 @@ import yaml
 
 from neurosweep.analysis import ANALYSES
 from neurosweep.models import ModelSpec, available_models, get_model
-from neurosweep.models.base import DOMAINS
+from neurosweep.models.base import DOMAINS, Setup
 from neurosweep.protocols import PROTOCOLS
 
 if TYPE_CHECKING:
@@ -188,6 +188,14 @@ class Experiment:
     def _check_chunk(self, index: int) -> None:
         if not 0 <= index < self.n_chunks:
             raise IndexError(f"chunk {index} of {self.name!r}: allowed 0..{self.n_chunks - 1}")
+
+    @property
+    def setup(self) -> Setup:
+        """The static facts the model's functions get: the step, the integrator, what the model
+        derives from the whole sweep (:attr:`ModelSpec.static`) and the ``init`` spec."""
+        static = self.model.static(self.model.defaults(**self.params), {**self.grid_axes, **self.zip_axes})
+        return Setup(dt=self.dt_ms, method=self.method, static=tuple(sorted(static.items())),
+                     initial_spec=json.dumps(self.initial, sort_keys=True))  # fmt: skip
 
     def fingerprint(self) -> str:
         """What of the experiment's config changes its results, canonical: keys sorted (the

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 import math
 from collections.abc import Mapping
@@ -71,12 +70,9 @@ class Plan:
     def of(cls, experiment: Experiment) -> Plan:
         model = experiment.model
         fixed = model.defaults(**experiment.params)
-        static = model.static(fixed, {**experiment.grid_axes, **experiment.zip_axes})
-        setup = Setup(dt=experiment.dt_ms, method=experiment.method, static=tuple(sorted(static.items())),
-                      initial_spec=json.dumps(experiment.initial, sort_keys=True))  # fmt: skip
         return cls(
             model=model.name,
-            setup=setup,
+            setup=experiment.setup,
             n_steps=experiment.n_steps,
             protocol_kind=experiment.protocol_kind,
             dtype=experiment.precision,

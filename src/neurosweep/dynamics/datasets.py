@@ -129,7 +129,7 @@ def slow_point_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
     speed and its Jacobian spectrum (dims ``point``, the model's own, ``eigen``)."""
     model = experiment.model
     names = model.continuous_names
-    setup = Setup(dt=experiment.dt_ms, method=experiment.method, static=tuple(sorted(model.static(model.defaults(**experiment.params), {**experiment.grid_axes, **experiment.zip_axes}).items())))
+    setup = experiment.setup
 
     def one(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
         state = model.init_state(p, start, _NO_KEY, setup)
