@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from neurosweep.experiments import INIT_SUFFIX, Experiment
+from neurosweep.experiments import CONSTANT_INPUT_KINDS, INIT_SUFFIX, Experiment
 from neurosweep.models import ModelSpec
 from neurosweep.protocols import PROTOCOLS
 
@@ -94,7 +94,7 @@ def constant_inputs(experiment: Experiment, points: Points, dtype: Any) -> dict[
 
 
 def _protocol_units(experiment: Experiment) -> dict[str, str]:
-    if experiment.kind in ("fixed_points", "vector_field", "slow_points"):
+    if experiment.kind in CONSTANT_INPUT_KINDS:
         return dict(experiment.model.inputs)
     if experiment.protocol_kind is None:
         return {}

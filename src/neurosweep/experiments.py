@@ -43,6 +43,8 @@ __all__ = [
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 KINDS = ("simulation", "function", "fixed_points", "vector_field", "continuation", "slow_points")
+#: Kinds that take constant ``inputs`` (sweepable) instead of a protocol.
+CONSTANT_INPUT_KINDS = ("fixed_points", "vector_field", "slow_points")
 #: A sweep axis ``<state variable>_init`` sweeps that variable's initial value.
 INIT_SUFFIX = "_init"
 PRECISIONS = ("float32", "float64")
@@ -458,7 +460,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     sweepable = set(model.param_names)
     if kind == "simulation":
         sweepable |= {f for f in PROTOCOLS[protocol_kind].fields if f not in PROTOCOLS[protocol_kind].list_fields}
-    if kind in ("fixed_points", "vector_field", "slow_points"):
+    if kind in CONSTANT_INPUT_KINDS:
         sweepable |= set(model.inputs)
     if kind in ("simulation", "fixed_points"):
         scalar = [name for name in model.state_names if name not in model.variables or not model.variables[name].dims]
@@ -472,13 +474,9 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if axis not in sweepable:
             _fail(f"{key}.sweep.{axis}", f"not a parameter of {model.name}, its protocol or an initial value (<variable>_init); allowed: {sorted(sweepable)}")
     swept = {**grid_axes, **zip_axes}
-    for axis in swept:
-        if axis in params:
-            _fail(f"{key}.params.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
-        if axis in raw.get("protocol", {}):
-            _fail(f"{key}.protocol.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
-        if axis in raw.get("inputs", {}):
-            _fail(f"{key}.inputs.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
+    for section in ("params", "protocol", "inputs"):
+        for axis in swept.keys() & raw.get(section, {}).keys():
+            _fail(f"{key}.{section}.{axis}", f"also swept in {key}.sweep: fix it or sweep it, not both")
     _check_domains(model.param_domains, model.name, params, f"{key}.params", swept, key)
     if protocol_kind is not None:
         _check_domains(PROTOCOLS[protocol_kind].domains, f"protocol {protocol_kind}", protocol, f"{key}.protocol", swept, key)
