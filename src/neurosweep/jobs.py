@@ -93,6 +93,23 @@ def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.Pat
     log.info("analysed %s (%s) -> %s", dataset_path, ", ".join(experiment.analyses) or "nothing to analyse", output)
 
 
+def _figure_data(
+    figure_id: str, experiments: Sequence[str], datasets: Sequence[str | os.PathLike], analyses: Sequence[str | os.PathLike]
+) -> dict[str, xr.Dataset]:
+    """What a figure or its animation draws from: each experiment's dataset merged with its
+    analysis (matplotlib set to draw off-screen); diverged points are reported, never drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from neurosweep.store import open_with_analysis
+
+    data = {name: open_with_analysis(d, a).load() for name, d, a in zip(experiments, datasets, analyses)}
+    for name, dataset in data.items():
+        if "diverged" in dataset and bool(dataset["diverged"].any()):
+            log.warning("%s: %s has %d diverged points; the figure leaves them out", figure_id, name, int(dataset["diverged"].sum()))
+    return data
+
+
 def figure_job(
     figure_id: str,
     plot: str,
@@ -103,18 +120,11 @@ def figure_job(
     options: Mapping[str, Any] | None = None,
 ) -> None:
     """Draw figure ``figure_id`` with plot function ``plot`` and save it to every output path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     from neurosweep.figures import draw
-    from neurosweep.store import open_with_analysis
 
-    data = {name: open_with_analysis(d, a).load() for name, d, a in zip(experiments, datasets, analyses)}
-    for name, dataset in data.items():
-        if "diverged" in dataset and bool(dataset["diverged"].any()):
-            log.warning("%s: %s has %d diverged points; the figure leaves them out", figure_id, name, int(dataset["diverged"].sum()))
+    data = _figure_data(figure_id, experiments, datasets, analyses)
     figure = draw(plot, data, **dict(options or {}))
     engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
@@ -134,13 +144,9 @@ def animation_job(
     figure_id: str, plot: str, experiments: Sequence[str], datasets: Sequence[str | os.PathLike], analyses: Sequence[str | os.PathLike], output: str | os.PathLike
 ) -> None:
     """Write the animation of figure ``figure_id`` (its plot's registered animation) to ``output``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from neurosweep.figures import animate
-    from neurosweep.store import open_with_analysis
 
-    data = {name: open_with_analysis(d, a).load() for name, d, a in zip(experiments, datasets, analyses)}
+    data = _figure_data(figure_id, experiments, datasets, analyses)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     partial = Path(output).with_name(f".{Path(output).name}.partial.gif")
     animate(plot, data, partial)
