@@ -97,10 +97,15 @@ def _pulse_train(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     return {"I": jnp.where(inside, f["I"], f["I_baseline"])}
 
 
+def _section(durations_ms: jax.Array, i: jax.Array, dt: float) -> tuple[jax.Array, jax.Array]:
+    """The section step ``i`` falls in (the last one past the end), and whether ``i`` is past it."""
+    ends = jnp.cumsum(_steps(durations_ms, dt))
+    return jnp.minimum(jnp.searchsorted(ends, i, side="right"), ends.shape[-1] - 1), i >= ends[-1]
+
+
 def _sections(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     # Past the last section the input is the last value, as if the protocol were held.
-    ends = jnp.cumsum(_steps(f["durations_ms"], dt))
-    index = jnp.minimum(jnp.searchsorted(ends, i, side="right"), ends.shape[-1] - 1)
+    index, _ = _section(f["durations_ms"], i, dt)
     return {"I": f["I_values"][index]}
 
 
@@ -163,9 +168,8 @@ def _moving_stimulus(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]
 
 def _ring_sections(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     # Piecewise constant stimulus on a ring (a section_input of positions and strengths); zero after the last.
-    ends = jnp.cumsum(_steps(f["durations_ms"], dt))
-    index = jnp.minimum(jnp.searchsorted(ends, i, side="right"), ends.shape[-1] - 1)
-    return {"stimulus_position_rad": f["positions_rad"][index], "stimulus_amplitude": jnp.where(i < ends[-1], f["amplitudes"][index], 0.0)}
+    index, after = _section(f["durations_ms"], i, dt)
+    return {"stimulus_position_rad": f["positions_rad"][index], "stimulus_amplitude": jnp.where(after, 0.0, f["amplitudes"][index])}
 
 
 def _no_input(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:

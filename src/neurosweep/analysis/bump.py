@@ -72,11 +72,10 @@ def _field(dataset: xr.Dataset) -> xr.DataArray:
     return dataset["u"].clip(min=0.0)
 
 
-def _population_vector(u: xr.DataArray, dim: str) -> tuple[xr.DataArray, xr.DataArray]:
-    """(angle, |vector|/sum) of ``sum u exp(i x)`` along ``dim``."""
+def _population_vector(u: xr.DataArray, dim: str) -> xr.DataArray:
+    """The angle of ``sum u exp(i x)`` along ``dim``."""
     x = u[dim]
-    cos, sin = (u * np.cos(x)).sum(dim), (u * np.sin(x)).sum(dim)
-    return np.arctan2(sin, cos), np.hypot(cos, sin) / u.sum(dim)
+    return np.arctan2((u * np.sin(x)).sum(dim), (u * np.cos(x)).sum(dim))
 
 
 def _speed(position: xr.DataArray) -> xr.DataArray:
@@ -103,7 +102,7 @@ def bump(dataset: xr.Dataset) -> xr.Dataset:
     u = _field(dataset)
     height = u.max("x")
     present = height > SILENT_HEIGHT
-    position, _ = _population_vector(u, "x")
+    position = _population_vector(u, "x")
     position = position.where(present)
     offset = wrap(u["x"] - position)
     width = np.sqrt((u * offset**2).sum("x") / u.sum("x")).where(present)
@@ -159,8 +158,8 @@ def bump_2d(dataset: xr.Dataset) -> xr.Dataset:
     u = _field(dataset)
     height = u.max(("y", "x"))
     present = height > SILENT_HEIGHT
-    centre_x, _ = _population_vector(u.sum("y"), "x")
-    centre_y, _ = _population_vector(u.sum("x"), "y")
+    centre_x = _population_vector(u.sum("y"), "x")
+    centre_y = _population_vector(u.sum("x"), "y")
     centre_x, centre_y = centre_x.where(present), centre_y.where(present)
     step = np.hypot(wrap(centre_x.diff("time", label="upper")), wrap(centre_y.diff("time", label="upper")))
     return xr.Dataset(
