@@ -63,7 +63,7 @@ def test_bad_experiment_is_rejected_with_its_key(changes, message):
 
 
 def test_schema_rejects_unknown_top_level_and_experiment_keys():
-    with pytest.raises(ConfigError, match=r"Additional properties are not allowed \('experimnts'"):
+    with pytest.raises(ConfigError, match=r"experimnts: unknown key; allowed: \['default_chunk_size', 'experiments'"):
         parse_config({"experiments": {"x": GOOD}, "experimnts": {}})
     with pytest.raises(ConfigError, match=r"experiments\.x\.dt_ms: 'fast' is not of type 'number'"):
         parse_config({"experiments": {"x": {**GOOD, "dt_ms": "fast"}}})
@@ -132,6 +132,27 @@ def test_a_key_given_twice_is_rejected_with_its_lines(tmp_path):
 def test_figure_mistakes_are_caught_before_any_job(figure, message):
     with pytest.raises(FigureSpecError, match=message):
         check_figures({"f": figure})
+
+
+@pytest.mark.parametrize(
+    ("figure", "message"),
+    [
+        ({"plot": "hh_fi_curve", "experiments": ["lif_1d", "lif_1d", "lif_1d", "lif_1d"]},
+         r"figures\.f\.experiments\[0\]: plot 'hh_fi_curve' draws experiments of model hh; 'lif_1d' runs 'lif'"),
+        ({"plot": "rate_heatmap", "experiments": ["lif_1d"]}, r"figures\.f\.experiments\[0\]: plot 'rate_heatmap' needs a 2-D sweep; 'lif_1d' sweeps \['I'\]"),
+        ({"plot": "traces", "experiments": ["lif_1d"], "options": {"variable": "w"}},
+         r"figures\.f\.options\.variable: plot 'traces' draws the recorded variable 'w', which experiment 'lif_1d' does not record \(record\.variables: \['V'\]\)"),
+        ({"plot": "rate_curve", "experiments": ["lif_1d"], "options": {"x": "tau"}},
+         r"figures\.f\.options\.x: plot 'rate_curve' puts 'tau' on an axis, which experiment 'lif_1d' does not sweep \(swept: \['I'\]\)"),
+    ],
+)
+def test_a_figure_that_does_not_fit_its_experiments_is_caught_before_any_job(figure, message):
+    """A course figure on another model's experiment, a 2-D plot of a 1-D sweep, an unrecorded
+    variable, an unswept axis: each named by key when the workflow is parsed."""
+    experiment = _bad(model="lif", sweep={"grid": {"I": [20, 25]}}, record={"variables": ["V"]})
+    experiments = parse_config({"experiments": {"lif_1d": experiment}})
+    with pytest.raises(FigureSpecError, match=message):
+        check_figures({"f": figure}, experiments)
 
 
 def test_a_sweep_of_a_million_points_gets_a_warning_with_its_cost():

@@ -105,13 +105,35 @@ def test_one_figure_builds_only_what_it_needs(repo, tmp_path):
     assert "lif_fi" not in out and "hh_pulse" not in out
 
 
-def test_bad_config_fails_before_any_job(repo, tmp_path):
+_GOOD_HH = "experiments:\n  x:\n    model: hh\n    t_stop_ms: 10\n    protocol: {kind: constant, I: 1}\n"
+_SWEPT_HH = "experiments:\n  x:\n    model: hh\n    t_stop_ms: 10\n    protocol: {kind: constant}\n    sweep: {grid: {I: [1, 2]}}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_GOOD_HH + "    params: {gk: 3}\n", "experiments.x.params.gk: hh has no parameter 'gk'; allowed: ["),
+        (_GOOD_HH + "    dt: 0.1\n", "experiments.x.dt: unknown key; allowed: ["),
+        (_GOOD_HH + "    t_stop_ms: 20\n", "t_stop_ms: given twice in one mapping"),
+        (_GOOD_HH.replace("I: 1", "I: .inf"), "experiments.x.protocol.I: inf is not a finite number"),
+        (_SWEPT_HH + "figures:\n  f: {plot: trace, experiments: [x]}\n", "figures.f.plot: unknown plot 'trace'; allowed: ["),
+        (_SWEPT_HH + "figures:\n  f: {plot: lif_fi_curve, experiments: [x]}\n", "figures.f.experiments[0]: plot 'lif_fi_curve' draws experiments of model lif"),
+        (_SWEPT_HH + "figures:\n  f: {plot: rate_heatmap, experiments: [x]}\n", "figures.f.experiments[0]: plot 'rate_heatmap' needs a 2-D sweep"),
+        (_SWEPT_HH + "figures:\n  f: {plot: traces, experiments: [x]}\n", "figures.f.options.variable: plot 'traces' draws the recorded variable 'V'"),
+    ],
+    ids=["misspelled-parameter", "unitless-key", "key-twice", "non-finite", "unknown-plot", "figure-of-another-model", "2d-plot-of-1d-sweep", "unrecorded-variable"],
+)
+def test_bad_config_fails_before_any_job(repo, tmp_path, text, message):
+    """A bad config stops Snakemake when it parses the workflow: a short message naming the key,
+    and no job (no results folder)."""
     config = tmp_path / "bad.yaml"
-    config.write_text("experiments:\n  x:\n    model: hh\n    t_stop_ms: 10\n    protocol: {kind: constant, I: 1}\n    params: {gk: 3}\n")
-    result = subprocess.run([*SNAKEMAKE, "-n", "--configfile", str(config), "--directory", str(tmp_path)], cwd=repo,
+    config.write_text(text)
+    result = subprocess.run([*SNAKEMAKE, "--cores", "1", "--configfile", str(config), "--directory", str(tmp_path)], cwd=repo,
                             capture_output=True, text=True, timeout=300)  # fmt: skip
     assert result.returncode != 0
-    assert "experiments.x.params.gk: hh has no parameter 'gk'" in result.stdout + result.stderr
+    assert message in result.stdout + result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "results").exists()
+    assert len(result.stderr.splitlines()) < 12, f"a long error: {result.stderr}"
 
 
 def test_slurm_profile_resolves(repo, tmp_path):

@@ -48,3 +48,34 @@ def test_a_sweep_through_the_slurm_profile_equals_a_local_run(slurm, repo, tmp_p
     on_slurm = _run(repo, tmp_path / "slurm", config, "--workflow-profile", "profiles/slurm")
     xr.testing.assert_equal(local.drop_attrs(), on_slurm.drop_attrs())
     assert float(on_slurm["spike_time_ms"].count()) > 0
+
+
+def _queued() -> list[str]:
+    listed = subprocess.run(["squeue", "-h", "-o", "%i %j %T"], capture_output=True, text=True, timeout=30)
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
+def test_interrupting_a_run_cancels_its_queued_jobs(slurm, repo, tmp_path):
+    """Ctrl-C on Snakemake (SIGINT) scancels every job it submitted: none is left in the queue."""
+    import signal
+    import time
+
+    many = {"experiments": {"lif_x": {**TINY["experiments"]["lif_x"], "t_stop_ms": 2000,
+                                      "sweep": {"grid": {"I": list(range(20, 44))}}}}}  # fmt: skip
+    config = tmp_path / "many.yaml"
+    config.write_text(yaml.safe_dump(many))
+    assert not _queued(), "the queue is not empty before the test"
+    command = [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm", "--cores", "2",
+               "--configfile", str(config), "--directory", str(tmp_path / "run")]  # fmt: skip
+    run = subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    while len(_queued()) < 3 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(1)
+    assert len(_queued()) >= 3, "the run never queued its jobs"
+    run.send_signal(signal.SIGINT)
+    output, _ = run.communicate(timeout=180)
+    for _ in range(30):
+        if not _queued():
+            break
+        time.sleep(1)
+    assert not _queued(), f"left in the queue after Ctrl-C: {_queued()}\n{output[-2000:]}"

@@ -138,6 +138,10 @@ class Experiment:
         return round(self.t_stop_ms / self.dt_ms)
 
     @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    @property
     def sweep_axes(self) -> tuple[str, ...]:
         """The dims a collected dataset has besides point: grid axes (and seed), or none."""
         return tuple(self.grid_axes) + (("seed",) if len(self.seeds) > 1 else ())
@@ -546,6 +550,11 @@ def _schema_errors(config: Mapping[str, Any]) -> None:
         if error.validator == "oneOf":
             allowed = [_describe(option, schema) for option in error.validator_value]
             message = f"{error.instance!r} is not {' or '.join(allowed)}"
+        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+            allowed = sorted(error.schema.get("properties", {}))
+            unknown = sorted(set(error.instance) - set(allowed))
+            prefix = f"{where}." if error.absolute_path else ""
+            raise ConfigError(f"{prefix}{unknown[0]}: unknown key; allowed: {allowed}")
         raise ConfigError(f"{where}: {message}")
 
 

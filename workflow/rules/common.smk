@@ -7,16 +7,53 @@ from neurosweep.figures import PLOTS, caption as plot_caption, check_figures
 from neurosweep.models import model_module
 from neurosweep.sources import analysis_modules, digest, simulation_modules
 
-# A key given twice is an error (the YAML Snakemake read kept the last one silently).
-for path in workflow.configfiles:
-    read_config(path)
-# The schema (workflow/schemas/), finite numbers, then every experiment.
-EXPERIMENTS = parse_config(config)
+
+def validated(config):
+    """The experiments of ``config``, after every check; a config error ends the run here with
+    its message alone (a traceback through the checks would bury the key it names)."""
+    import sys
+
+    try:
+        # A key given twice is an error (the YAML Snakemake read kept the last one silently).
+        for path in workflow.configfiles:
+            read_config(path)
+        # The schema (workflow/schemas/), finite numbers, then every experiment and figure.
+        experiments = parse_config(config)
+        check_figures(config.get("figures", {}), experiments)
+    except ValueError as error:  # ConfigError and FigureSpecError
+        logger.error(f"{type(error).__name__}: {error}")
+        sys.exit(1)
+    return experiments
+
+
+EXPERIMENTS = validated(config)
 for line in size_warnings(EXPERIMENTS):
     logger.warning(line)
 FIGURES = config.get("figures", {})
-check_figures(FIGURES)
 JAX_CACHE_DIR = config.get("jax_cache_dir", ".jax_cache")
+
+
+def slurm_node_cpus():
+    """CPUs of Slurm's smallest node (None where there is no Slurm): a job asking for more
+    would pend forever (PartitionConfig)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("sinfo"):
+        return None
+    try:
+        listed = subprocess.run(
+            ["sinfo", "-h", "-o", "%c"], capture_output=True, text=True, timeout=10
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    counts = [int(n.rstrip("+")) for n in listed if n.rstrip("+").isdigit()]
+    return min(counts) if counts else None
+
+
+# A simulate job uses up to 4 CPUs (XLA's threads), never more than a node has. Locally this
+# resource is not consulted (--cores bounds the run); on Slurm it is --cpus-per-task.
+SIMULATE_CPUS = min(4, slurm_node_cpus() or 4)
 
 
 wildcard_constraints:

@@ -8,6 +8,7 @@ rule simulate:
         "../../envs/neurosweep.yaml"
     resources:
         gpu=simulate_gpus,
+        cpus_per_task=SIMULATE_CPUS,
     params:
         # Rerun triggers: what of the config and of the code changes this chunk's result.
         config=experiment_fingerprint,

@@ -7,16 +7,18 @@ the experiments its config entry names, in that order. Plot functions register t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import matplotlib.pyplot as plt
 import xarray as xr
 from matplotlib.figure import Figure
 
-__all__ = ["ANIMATIONS", "PLOTS", "STYLE", "FigureSpecError", "animate", "available_plots", "check_figures", "draw", "register", "register_animation"]
+__all__ = ["ANIMATIONS", "NEEDS", "PLOTS", "Needs", "STYLE", "FigureSpecError", "animate", "available_plots", "check_figures", "draw", "register", "register_animation"]
 
 STYLE = Path(__file__).with_name("neurosweep.mplstyle")
 PLOTS: dict[str, Callable[..., Figure]] = {}
@@ -25,11 +27,41 @@ AnimationFrames = tuple[Figure, Callable[[int], None], int, list]
 ANIMATIONS: dict[str, Callable[..., AnimationFrames]] = {}
 
 
-def register(name: str) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
-    """Register a plot function under ``name``; its docstring's first line is the caption."""
+@dataclasses.dataclass(frozen=True)
+class Needs:
+    """What a plot needs of the experiments it draws, checked when the workflow is parsed."""
+
+    #: Models every experiment must run (empty: any model).
+    models: tuple[str, ...] = ()
+    #: The number of swept axes (besides seeds) the first experiment must have (None: any).
+    sweep_dims: int | None = None
+    #: Options whose value names a variable every experiment must record.
+    recorded_options: tuple[str, ...] = ()
+    #: Options whose value names an axis every experiment must sweep.
+    swept_options: tuple[str, ...] = ()
+
+
+#: Plot name -> what it needs (see :class:`Needs`).
+NEEDS: dict[str, Needs] = {}
+
+
+def register(
+    name: str,
+    *,
+    models: tuple[str, ...] = (),
+    sweep_dims: int | None = None,
+    recorded_options: tuple[str, ...] = (),
+    swept_options: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
+    """Register a plot function under ``name``; its docstring's first line is the caption.
+
+    The keywords say what the plot needs of its experiments (:class:`Needs`): a course figure
+    names the models it draws, a generic plot the options that name variables or sweep axes.
+    """
 
     def decorator(function: Callable[..., Figure]) -> Callable[..., Figure]:
         PLOTS[name] = function
+        NEEDS[name] = Needs(models, sweep_dims, recorded_options, swept_options)
         return function
 
     return decorator
@@ -102,9 +134,22 @@ class FigureSpecError(ValueError):
     """A figure entry of the config that cannot be drawn; the message names the key."""
 
 
-def check_figures(figures: Mapping[str, Mapping[str, object]]) -> None:
+class ExperimentFacts(Protocol):
+    """What the figure check reads of an experiment (``neurosweep.experiments.Experiment`` has it)."""
+
+    @property
+    def model_name(self) -> str: ...
+    @property
+    def sweep_axes(self) -> tuple[str, ...]: ...
+    @property
+    def record_variables(self) -> tuple[str, ...]: ...
+
+
+def check_figures(figures: Mapping[str, Mapping[str, object]], experiments: Mapping[str, ExperimentFacts] | None = None) -> None:
     """Check every figure entry before any job runs: the plot exists, takes as many datasets as
-    the entry names experiments and accepts its options; an animation exists where one is asked for."""
+    the entry names experiments and accepts its options; an animation exists where one is asked
+    for; and, given the experiments, each runs a model the plot draws, sweeps the axes it needs
+    and records the variables its options name."""
     import inspect
 
     _load_all()
@@ -113,20 +158,51 @@ def check_figures(figures: Mapping[str, Mapping[str, object]]) -> None:
         key = f"figures.{figure_id}"
         if plot not in PLOTS:
             raise FigureSpecError(f"{key}.plot: unknown plot {plot!r}; allowed: {sorted(PLOTS)}")
-        experiments = list(spec.get("experiments", []))  # type: ignore[call-overload]
+        names = list(spec.get("experiments", []))  # type: ignore[call-overload]
         options = dict(spec.get("options", {}))  # type: ignore[call-overload]
         signature = inspect.signature(PLOTS[plot])
         try:
-            signature.bind(*experiments, **options)
+            bound = signature.bind(*names, **options)
         except TypeError as error:
             datasets = [p.name for p in signature.parameters.values() if p.default is inspect.Parameter.empty]
             keywords = [p.name for p in signature.parameters.values() if p.default is not inspect.Parameter.empty]
             raise FigureSpecError(
                 f"{key}: plot {plot!r} takes {len(datasets)} experiment(s) ({', '.join(datasets)}) and the options "
-                f"{keywords or 'none'}; got experiments {experiments} and options {sorted(options)} ({error})"
+                f"{keywords or 'none'}; got experiments {names} and options {sorted(options)} ({error})"
             ) from None
         if spec.get("animate") and plot not in ANIMATIONS:
             raise FigureSpecError(f"{key}.animate: plot {plot!r} has no animation; plots with one: {sorted(ANIMATIONS)}")
+        if experiments is not None:
+            bound.apply_defaults()
+            _check_needs(key, plot, NEEDS[plot], [(name, experiments[name]) for name in names if name in experiments], bound.arguments)
+
+
+def _check_needs(key: str, plot: str, needs: Needs, drawn: Sequence[tuple[str, ExperimentFacts]], arguments: Mapping[str, object]) -> None:
+    for index, (name, experiment) in enumerate(drawn):
+        if needs.models and experiment.model_name not in needs.models:
+            raise FigureSpecError(
+                f"{key}.experiments[{index}]: plot {plot!r} draws experiments of model {' or '.join(needs.models)}; "
+                f"{name!r} runs {experiment.model_name!r}"
+            )
+        for option in needs.recorded_options:
+            if arguments[option] not in experiment.record_variables:
+                raise FigureSpecError(
+                    f"{key}.options.{option}: plot {plot!r} draws the recorded variable {arguments[option]!r}, which "
+                    f"experiment {name!r} does not record (record.variables: {list(experiment.record_variables)})"
+                )
+        for option in needs.swept_options:
+            if arguments[option] not in experiment.sweep_axes:
+                raise FigureSpecError(
+                    f"{key}.options.{option}: plot {plot!r} puts {arguments[option]!r} on an axis, which experiment "
+                    f"{name!r} does not sweep (swept: {[a for a in experiment.sweep_axes if a != 'seed']})"
+                )
+    if needs.sweep_dims is not None and drawn:
+        name, experiment = drawn[0]
+        axes = [a for a in experiment.sweep_axes if a != "seed"]
+        if len(axes) != needs.sweep_dims:
+            raise FigureSpecError(
+                f"{key}.experiments[0]: plot {plot!r} needs a {needs.sweep_dims}-D sweep; {name!r} sweeps {axes or 'nothing'}"
+            )
 
 
 def caption(plot: str) -> str:

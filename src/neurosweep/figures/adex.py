@@ -27,7 +27,7 @@ def _traces(ax_v: Axes, ax_w: Axes, runs: xr.Dataset, alpha: float = 1.0, label:
     ax_w.set(ylabel="w", xlabel="t (ms)")
 
 
-@register("adex_basic_run")
+@register("adex_basic_run", models=("adex",))
 def adex_basic_run(homework: xr.Dataset, advanced: xr.Dataset, textbook: xr.Dataset) -> Figure:
     """AdEx runs: (i) course basic homework (tonic set, a = 0.01, I = 65, V0 = 0 so it spikes at the first step), (ii) the advanced-homework answer (10 neurons, V0 ~ -65 + N(0,1), w0 = -15, I = 10), (iii) the textbook run (V0 = -68.79, -66.52, I = 9, dt = 0.01 ms); spike-triggered adaptation w below each."""
     fig, axes = plt.subplots(2, 3, figsize=(16, 6), sharex="col", gridspec_kw={"height_ratios": (2, 1)})
@@ -42,7 +42,7 @@ def adex_basic_run(homework: xr.Dataset, advanced: xr.Dataset, textbook: xr.Data
     return fig
 
 
-@register("adex_phase_plane")
+@register("adex_phase_plane", models=("adex",))
 def adex_phase_plane(
     tonic_plane: xr.Dataset, tonic_fixed: xr.Dataset, tonic_run: xr.Dataset,
     transient_plane: xr.Dataset, transient_fixed: xr.Dataset, transient_run: xr.Dataset,
@@ -65,7 +65,7 @@ def adex_phase_plane(
     return fig
 
 
-@register("adex_bifurcation")
+@register("adex_bifurcation", models=("adex",))
 def adex_bifurcation(tonic_branch: xr.Dataset, transient_branch: xr.Dataset, planes: xr.Dataset, fixed: xr.Dataset, runs: xr.Dataset) -> Figure:
     """AdEx bifurcations: the course tutorial's tonic set (fixed points only below a saddle-node at small I, then tonic firing), the transient set (a stable focus loses stability at a Hopf point just before it meets the saddle in a saddle-node), and the slide's phase planes at I = 50, 56, 56.3."""
     fig, axes = plt.subplots(2, 3, figsize=(18, 10))

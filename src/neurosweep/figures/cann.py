@@ -96,7 +96,7 @@ def _position_panel(ax: Axes, run: xr.Dataset, stimulus: bool = True) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@register("cann_persistent_activity")
+@register("cann_persistent_activity", models=("cann1d",))
 def cann_persistent_activity(dataset: xr.Dataset, times_ms: Sequence[float] = (10.0, 20.0)) -> Figure:
     """CANN1D (k = 0.1, J0 = 1) with input noise: I_ext and U at t = 10 ms (stimulus on) and t = 20 ms (8 ms after it ended); the bump persists and relaxes to the free bump's height U0 (dotted, closed form)."""
     run = _one(dataset)
@@ -108,7 +108,7 @@ def cann_persistent_activity(dataset: xr.Dataset, times_ms: Sequence[float] = (1
     return fig
 
 
-@register("cann_smooth_tracking")
+@register("cann_smooth_tracking", models=("cann1d",))
 def cann_smooth_tracking(dataset: xr.Dataset, times_ms: Sequence[float] = (10.0, 15.0, 20.0, 30.0)) -> Figure:
     """CANN1D (k = 8.1, J0 = 4) tracking a stimulus that moves from 0 to 1.5 pi over 10-20 ms: I_ext and U (dashed) snapshots, the arrow showing the stimulus' motion; the bump follows smoothly, lagging, and catches up once the stimulus stops (t = 30 ms)."""
     run = _one(dataset)
@@ -116,7 +116,7 @@ def cann_smooth_tracking(dataset: xr.Dataset, times_ms: Sequence[float] = (10.0,
     return fig
 
 
-@register("cann_population_decoding")
+@register("cann_population_decoding", models=("cann1d",))
 def cann_population_decoding(matching: xr.Dataset, coding: xr.Dataset, fast: xr.Dataset) -> Figure:
     """Population decoding with CANN1D: (i) template matching (k = 8.1): a bump formed at 0.5 moves to a noisy stimulus at 0 and keeps its smooth shape; (ii) population coding (k = 0.1): a noisy stimulus on 1-9 ms leaves a smooth bump; (iii) tracking a stimulus moving 0 -> 12 rad in 20 ms. Rows: the three protocols; columns: snapshots of I_ext and U."""
     rows = [
@@ -133,7 +133,7 @@ def cann_population_decoding(matching: xr.Dataset, coding: xr.Dataset, fast: xr.
     return fig
 
 
-@register("cann_sfa_traveling_wave")
+@register("cann_sfa_traveling_wave", models=("cann1d_sfa",))
 def cann_sfa_traveling_wave(dataset: xr.Dataset, times_ms: Sequence[float] = (10.0, 30.0, 50.0)) -> Figure:
     """CANN1D_SFA (m = 0.5, k = 0.1, tau_v = 10) driven only by input noise N(0, 0.1): U snapshots (the course's t = 10, 30, 50 ms) and the bump position against time for each seed, a sawtooth wrapping at +-pi: the bump forms and travels spontaneously at a constant speed (the mean speed over seeds in the title)."""
     flat = points(dataset)
@@ -152,7 +152,7 @@ def cann_sfa_traveling_wave(dataset: xr.Dataset, times_ms: Sequence[float] = (10
     return fig
 
 
-@register("cann_anticipative_tracking")
+@register("cann_anticipative_tracking", models=("cann1d_sfa",))
 def cann_anticipative_tracking(dataset: xr.Dataset, times_ms: Sequence[float] = (10.0, 200.0, 400.0)) -> Figure:
     """CANN1D_SFA (m = 10, tau_v = 10, k = 8.1) tracking a stimulus moving at v_ext: I_ext and 10 U at t = 10, 200, 400 ms for v_ext = 0.006 rad/ms (top), and the bump's lead over the stimulus against time for every v_ext (bottom): with strong adaptation the bump leads the moving stimulus instead of lagging behind it."""
     flat = points(dataset)
@@ -171,7 +171,7 @@ def cann_anticipative_tracking(dataset: xr.Dataset, times_ms: Sequence[float] = 
     return fig
 
 
-@register("cann_oscillatory_tracking")
+@register("cann_oscillatory_tracking", models=("cann1d_sfa",))
 def cann_oscillatory_tracking(dataset: xr.Dataset) -> Figure:
     """CANN1D_SFA (tau_v = 50, k = 1, a = 0.3, A = 0.2, m = 0.3): the stimulus moves from 0 to 7.2 rad over 100-2100 ms and is then held. Top: bump and stimulus positions (wrapping at +-pi); bottom: the bump minus the stimulus. The bump oscillates about the moving stimulus, and keeps oscillating after it stops."""
     run = _one(dataset)
@@ -187,7 +187,7 @@ def cann_oscillatory_tracking(dataset: xr.Dataset) -> Figure:
     return fig
 
 
-@register("cann2d_levy_flight")
+@register("cann2d_levy_flight", models=("cann2d",))
 def cann2d_levy_flight(dataset: xr.Dataset, snapshot_step: int = 20, n_bins: int = 100) -> Figure:
     """CANN2D (100 x 100, k = 0.05, a = pi/10, tau_v = 100) with noisy adaptation (m ~ N(0.0095, 0.0007) each step, m tau_v / tau near 1), the course's 100-ms protocol: the connection profile of one neuron, m(t), the bump at step 20, the trajectory of the bump's centre and the histogram of its step sizes (log and the course's linear axes): many small steps and a few long jumps. The long jumps come while the bump forms from noise (first ~10 ms); once formed, at these parameters the bump drifts slowly (steps under 2e-3 rad/ms over 1000 ms in a check run)."""
     run = _one(dataset)
@@ -226,7 +226,7 @@ def cann2d_levy_flight(dataset: xr.Dataset, snapshot_step: int = 20, n_bins: int
     return fig
 
 
-@register("cann_stp_traveling_wave")
+@register("cann_stp_traveling_wave", models=("cann1d_stp",))
 def cann_stp_traveling_wave(dataset: xr.Dataset, track_ms: float = 100.0, times_ms: Sequence[float] = (100.0, 200.0, 300.0)) -> Figure:
     """CANN1D_STP (G = 0.5, tau_d = 50, k = 0.1, J0 = 12) driven by input noise: g and h at the neuron where u peaks at 100 ms (step 1000), and U snapshots at 100, 200, 300 ms. Depression destabilises the static bump: it travels, and the tracked neuron's resources h are depleted each time the bump passes."""
     run = _one(dataset)
@@ -243,7 +243,7 @@ def cann_stp_traveling_wave(dataset: xr.Dataset, track_ms: float = 100.0, times_
     return fig
 
 
-@register("cann_fixed_point_manifold")
+@register("cann_fixed_point_manifold", models=("cann1d",))
 def cann_fixed_point_manifold(dataset: xr.Dataset, n_profiles: int = 4) -> Figure:
     """Fixed points of CANN1D (k = 0.1, a = 0.5) found by following the flow from bump candidates: in the plane of their first two principal components they form a ring (a continuous attractor); four of the fixed-point profiles; the Jacobian spectrum at each, with one eigenvalue at zero (the neutral translation) and the rest negative (the next at -1/2 per ms)."""
     flat = points(dataset)
@@ -275,7 +275,7 @@ def cann_fixed_point_manifold(dataset: xr.Dataset, n_profiles: int = 4) -> Figur
     return fig
 
 
-@register("cann_bump_height_vs_k")
+@register("cann_bump_height_vs_k", models=("cann1d",))
 def cann_bump_height_vs_k(dataset: xr.Dataset) -> Figure:
     """The free bump's height against the inhibition k (after a 10-ms stimulus, 300 ms, no noise), for each J0: simulated (dots; crosses where no bump survived) against the closed form U0 = [1 + sqrt(1 - k/k_c)] J0 / (4 sqrt(pi) a k) (lines) and the critical k_c = rho J0^2 / (8 sqrt(2 pi) a) (dashed). Right: k U0 / J0 against k / k_c, where both J0 fall on one curve that drops to half its k -> 0 value at k_c, and ends."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
@@ -304,7 +304,7 @@ def cann_bump_height_vs_k(dataset: xr.Dataset) -> Figure:
     return fig
 
 
-@register("cann_sfa_phase_diagram")
+@register("cann_sfa_phase_diagram", models=("cann1d_sfa",))
 def cann_sfa_phase_diagram(dataset: xr.Dataset) -> Figure:
     """Adaptive CANN over (k, m), tau_v = 10, J0 = 4: silent, static bump or travelling wave at the end of a 600-ms run from a low bump (left), and the travelling speed (right), with the analytic boundaries m = tau/tau_v (travelling above) and k = k_c / (1 + m)^2 (a static bump exists left of it)."""
     state = dataset["bump_state"].transpose("m", "k")
@@ -335,7 +335,7 @@ def cann_sfa_phase_diagram(dataset: xr.Dataset) -> Figure:
     return fig
 
 
-@register("cann_tracking_lead")
+@register("cann_tracking_lead", models=("cann1d_sfa",))
 def cann_tracking_lead(dataset: xr.Dataset) -> Figure:
     """Adaptive CANN (k = 8.1, J0 = 4, tau_v = 10) tracking a stimulus moving for 500 ms: the bump's mean lead over the stimulus (second half of the motion; negative: lag) against the stimulus speed, one line per adaptation strength m. Without adaptation the bump lags; with m above tau/tau_v = 0.1 it anticipates, by more the faster the stimulus and the stronger m."""
     fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")

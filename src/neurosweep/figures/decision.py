@@ -57,7 +57,7 @@ def _legend(fig: Figure, ax: Axes) -> None:
     fig.legend(*ax.get_legend_handles_labels(), loc="outside upper right", ncol=2, title="group")
 
 
-@register("dm_spiking_trial")
+@register("dm_spiking_trial", models=("wang2002",))
 def dm_spiking_trial(trials: xr.Dataset, seed_index: int = 0) -> Figure:
     """Wang (2002) spiking decision network, one trial: rasters of the selective groups A and B, their population rates (10-ms window) and the Poisson input rates (redrawn every 50 ms around mu0 (1 +/- c/100)); dashed lines at stimulus onset, offset and the end of the delay. The group with the stronger evidence wins and stays active through the delay."""
     run = points(trials).isel(point=seed_index)
@@ -70,7 +70,7 @@ def dm_spiking_trial(trials: xr.Dataset, seed_index: int = 0) -> Figure:
     return fig
 
 
-@register("dm_spiking_stochastic_c0")
+@register("dm_spiking_stochastic_c0", models=("wang2002",))
 def dm_spiking_stochastic_c0(trials: xr.Dataset, n_shown: int = 3) -> Figure:
     """Wang (2002) at zero coherence over several seeds: the same four panels for a few runs (each winner shown where there is one of each), and which group won in every seed. The winner differs from seed to seed; in each run it sustains its rate through the delay while the loser is suppressed."""
     flat = points(trials)
@@ -91,7 +91,7 @@ def dm_spiking_stochastic_c0(trials: xr.Dataset, n_shown: int = 3) -> Figure:
     return fig
 
 
-@register("dm_rate_trial")
+@register("dm_rate_trial", models=("wong_wang",))
 def dm_rate_trial(trials: xr.Dataset) -> Figure:
     """Reduced Wong-Wang model, deterministic trials (mu0 = 20 Hz from 100 to 2100 ms, dashed): the gating variables s1, s2 and the rates r1, r2 for each coherence. The population with the stronger evidence ramps up, crosses 20 Hz during the stimulus and stays elevated through the delay; the other is suppressed."""
     flat = points(trials)
@@ -113,7 +113,7 @@ def dm_rate_trial(trials: xr.Dataset) -> Figure:
     return fig
 
 
-@register("dm_rate_phase_plane")
+@register("dm_rate_phase_plane", models=("wong_wang",))
 def dm_rate_phase_plane(planes: xr.Dataset, fixed: xr.Dataset, trajectories: xr.Dataset) -> Figure:
     """Reduced Wong-Wang phase planes (s1, s2) for (mu0, c) = (0, -), (30, 0), (30, 14), (30, 100): vector field, nullclines, fixed points by type, and the trajectory from (0.1, 0.1) over 2 s. Without input three attractors (spontaneous state and two decisions); at mu0 = 30 the spontaneous state is gone; coherence tilts the basins; at c = 100 only population 1's decision is left."""
     # A zipped sweep keeps its "point" dim; the planes keep their (S1, S2) grid.
@@ -140,7 +140,7 @@ def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, 
     return centre - half, centre + half
 
 
-@register("dm_psychometric_rt")
+@register("dm_psychometric_rt", models=("wang2002", "wong_wang"))
 def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset, spiking: xr.Dataset | None = None) -> Figure:
     """Reduced Wong-Wang model, behaviour from many noisy trials (OU noise, decision at 20 Hz): (a) accuracy against coherence with Wilson intervals and the Weibull fit (threshold and slope with bootstrap intervals); (b) mean decision time (+/- sd) against coherence, beside the deterministic model's, with the trials that reached no decision counted; (c) the decision-time distribution at each coherence. With a third experiment, the Wang (2002) spiking network's accuracy and decision times (its smoothed rates of A and B at 20 Hz) are drawn in orange."""
     from neurosweep.analysis.decision import weibull_accuracy
@@ -229,7 +229,7 @@ def _stability_windows(ax: Axes, fixed: xr.Dataset, axis: str) -> None:
         ax.annotate(f"{int(n_stable[start])} stable", ((low + high) / 2, 0.97), xycoords=("data", "axes fraction"), ha="center", va="top", fontsize=8)
 
 
-@register("dm_rate_bifurcation")
+@register("dm_rate_bifurcation", models=("wong_wang",))
 def dm_rate_bifurcation(over_mu0: xr.Dataset, over_coherence: xr.Dataset, continued_mu0: xr.Dataset | None = None, continued_coherence: xr.Dataset | None = None) -> Figure:
     """Reduced Wong-Wang fixed points (dense parameter grids, Newton from a grid of guesses, as BrainPy's Bifurcation2D), coloured by type, with the number of stable states in each window: (a) s1* against mu0 at c = 0: one low symmetric state at small mu0, then tri-, bi- and tristable windows (pairs of saddle-nodes at the outer edges, where the decision states appear and vanish; the symmetric state changing stability at the inner ones) and one state again at large mu0; (b) s1* against coherence at mu0 = 30 Hz: the losing side's attractor meets the saddle in a saddle-node and disappears. With the continuation experiments, the branches traced through their folds by pseudo-arclength continuation are drawn over the grid (black, dashed where unstable) and the folds they locate are given."""
     from neurosweep.figures._dynamics import branch

@@ -38,7 +38,7 @@ def _stats_text(run: xr.Dataset) -> str:
     return "\n".join(rows) + f"\n(after {float(run['analysis_start_ms']):g} ms)"
 
 
-@register("ei_raster_rates")
+@register("ei_raster_rates", models=("ei_network",))
 def ei_raster_rates(network: xr.Dataset) -> Figure:
     """E/I balanced network (4000 LIF, COBA, p = 0.02, I_ext = 20): E and I rasters over their 5-ms population rates; the initial synchronous volley (from the random V0) gives way to asynchronous irregular firing."""
     run = _run(network)
@@ -55,7 +55,7 @@ def ei_raster_rates(network: xr.Dataset) -> Figure:
     return fig
 
 
-@register("ei_single_neuron_inputs")
+@register("ei_single_neuron_inputs", models=("ei_network",))
 def ei_single_neuron_inputs(network: xr.Dataset, neuron: int | None = None) -> Figure:
     """One neuron's synaptic inputs in the balanced network: excitatory g_e (E_e - V) > 0, inhibitory g_i (E_i - V) < 0, and their true sum (they largely cancel); the sum with I_ext is labelled separately."""
     run = _run(network)
@@ -87,7 +87,7 @@ def _tracking(ax: Axes, run: xr.Dataset, width_ms: float = 200.0, edge_ms: float
     ax.legend(loc="upper left", fontsize=8)
 
 
-@register("ei_linear_encoding")
+@register("ei_linear_encoding", models=("ei_network",))
 def ei_linear_encoding(staircase: xr.Dataset) -> Figure:
     """Linear encoding: an input staircase I_ext = 20, 40, ..., 120 (1 s each) and the E and I population rates (200-ms window), min-max normalised; right, the mean rate of each step against its input."""
     run = _run(staircase)
@@ -106,7 +106,7 @@ def ei_linear_encoding(staircase: xr.Dataset) -> Figure:
     return fig
 
 
-@register("ei_sin_tracking")
+@register("ei_sin_tracking", models=("ei_network",))
 def ei_sin_tracking(sine: xr.Dataset) -> Figure:
     """Tracking a sine input I_ext = 100 sin(2 pi t / 600 ms) (negative half-cycles included): normalised input, E and I rates (200-ms window)."""
     fig, ax = plt.subplots(figsize=(12, 4.5))
@@ -114,7 +114,7 @@ def ei_sin_tracking(sine: xr.Dataset) -> Figure:
     return fig
 
 
-@register("ei_textbook_variants")
+@register("ei_textbook_variants", models=("ei_network",))
 def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr.Dataset) -> Figure:
     """Textbook variants (w_exc = 0.3, w_inh = 3.2, I_ext = 12, V0 ~ N(-60, 4)): (a) E raster over its 5-ms rate; (b) rate against input with linear fits; (c) a fast input step (12 -> 72 over 150-170 ms) in a 4000+1000 network with tau ~ N(20, 3) and the rate (10-ms window); (d) neuron #199's inputs and V with the threshold."""
     fig = plt.figure(figsize=(15, 10))
@@ -163,7 +163,7 @@ def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr
     return fig
 
 
-@register("ei_balance_sweep")
+@register("ei_balance_sweep", models=("ei_network",))
 def ei_balance_sweep(sweep: xr.Dataset) -> Figure:
     """Where the balanced asynchronous-irregular regime holds: E rate, CV of ISI, Fano factor and net/excitatory input over a grid of external input and inhibitory weight; contour: CV = 0.8 (irregular above)."""
     fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))

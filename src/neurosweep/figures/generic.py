@@ -11,7 +11,7 @@ from neurosweep.figures import register
 from neurosweep.figures._common import label, points
 
 
-@register("traces")
+@register("traces", recorded_options=("variable",))
 def traces(*datasets: xr.Dataset, variable: str = "V", max_lines: int = 12) -> Figure:
     """A recorded variable against time, one line per sweep point (at most ``max_lines``)."""
     fig, axes = plt.subplots(len(datasets), 1, figsize=(7, 3 * len(datasets)), squeeze=False)
@@ -27,7 +27,7 @@ def traces(*datasets: xr.Dataset, variable: str = "V", max_lines: int = 12) -> F
     return fig
 
 
-@register("rate_curve")
+@register("rate_curve", swept_options=("x",))
 def rate_curve(*datasets: xr.Dataset, x: str = "I", quantity: str = "firing_rate_hz") -> Figure:
     """Firing rate (or another statistic) against one sweep axis; other axes as separate lines."""
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -44,7 +44,7 @@ def rate_curve(*datasets: xr.Dataset, x: str = "I", quantity: str = "firing_rate
     return fig
 
 
-@register("rate_heatmap")
+@register("rate_heatmap", sweep_dims=2)
 def rate_heatmap(dataset: xr.Dataset, quantity: str = "firing_rate_hz") -> Figure:
     """A statistic over a 2-D grid sweep (diverged points shown as hatched gaps)."""
     values = dataset[quantity]

@@ -19,7 +19,7 @@ def _indicator(current: xr.DataArray, offset_mv: float = -90.0, height_mv: float
     return np.where(current.values > 0, height_mv, 0.0) + offset_mv
 
 
-@register("hh_pulse_all_or_none")
+@register("hh_pulse_all_or_none", models=("hh",))
 def pulse_all_or_none(pulse: xr.Dataset) -> Figure:
     """All-or-none: V(t) of HH neurons given a 2-ms current pulse of six amplitudes (stimulus drawn at -90 mV)."""
     flat = points(pulse)
@@ -35,7 +35,7 @@ def pulse_all_or_none(pulse: xr.Dataset) -> Figure:
     return fig
 
 
-@register("hh_pulse_gating")
+@register("hh_pulse_gating", models=("hh",))
 def pulse_gating(pulse: xr.Dataset, I: float = 15.0) -> Figure:
     """Gating variables m, h, n during the action potential evoked by the I = 15 uA/cm2 pulse."""
     row = select(pulse, I=I)
@@ -47,7 +47,7 @@ def pulse_gating(pulse: xr.Dataset, I: float = 15.0) -> Figure:
     return fig
 
 
-@register("hh_constant_current_train")
+@register("hh_constant_current_train", models=("hh",))
 def constant_current_train(train: xr.Dataset) -> Figure:
     """Repetitive firing of HH under a 50-ms step of constant current (I = 10 uA/cm2, the value used)."""
     row = points(train).isel(point=0)
@@ -60,7 +60,7 @@ def constant_current_train(train: xr.Dataset) -> Figure:
     return fig
 
 
-@register("hh_conductance_during_ap")
+@register("hh_conductance_during_ap", models=("hh",))
 def conductance_during_ap(ap: xr.Dataset) -> Figure:
     """One action potential: V; the Na and K conductances g_Na m^3 h and g_K n^4; the gates m, h, n."""
     row = points(ap).isel(point=0)
@@ -79,7 +79,7 @@ def conductance_during_ap(ap: xr.Dataset) -> Figure:
     return fig
 
 
-@register("hh_channel_composed_trace")
+@register("hh_channel_composed_trace", models=("hh",))
 def channel_composed_trace(*runs: xr.Dataset) -> Figure:
     """HH built from its channels: V(t) near threshold (I = 1.698) and above it (I = 4), and the gates of the last run."""
     fig = plt.figure(figsize=(10, 2.4 * len(runs) + 0.6))
@@ -98,7 +98,7 @@ def channel_composed_trace(*runs: xr.Dataset) -> Figure:
     return fig
 
 
-@register("hh_gate_kinetics_curves")
+@register("hh_gate_kinetics_curves", models=("hh",))
 def gate_kinetics_curves(kinetics: xr.Dataset) -> Figure:
     """Gate kinetics of HH: tau_x(V), x_inf(V), alpha_x(V), beta_x(V) for x in m, h, n (analytic)."""
     rows = [("tau_{}", "tau (ms)"), ("{}_inf", "steady state"), ("alpha_{}", "alpha (1/ms)"), ("beta_{}", "beta (1/ms)")]
@@ -116,7 +116,7 @@ def gate_kinetics_curves(kinetics: xr.Dataset) -> Figure:
     return fig
 
 
-@register("hh_voltage_clamp")
+@register("hh_voltage_clamp", models=("hh",))
 def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
     """Voltage clamp: (a) g_Na and g_K for steps of +6..+100 mV; (b) I_Na, I_K and the feedback current at +56 mV."""
     flat = points(steps)
@@ -148,7 +148,7 @@ def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
     return fig
 
 
-@register("hh_fi_curve")
+@register("hh_fi_curve", models=("hh",))
 def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stability: xr.Dataset) -> Figure:
     """HH f-I curve: rate from rest over a fine 0-20 uA/cm2 sweep, from random V0, and along slow ramps up and down, with rest's linear stability; the bistable window is where both branches exist."""
     fig, (ax, ax_eig) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, gridspec_kw={"height_ratios": (3, 1.3)})

@@ -37,7 +37,7 @@ def _traces(datasets: list[xr.Dataset], titles: list[str]) -> Figure:
     return fig
 
 
-@register("lif_constant_input")
+@register("lif_constant_input", models=("lif",))
 def constant_input(builtin: xr.Dataset, handwritten: xr.Dataset) -> Figure:
     """LIF under constant input I = 22: built-in neuron (tau_ref = 0, ISI 26.03 ms) and the hand-written one (t_ref = 5, 32.2 Hz)."""
     titles = []
@@ -48,19 +48,19 @@ def constant_input(builtin: xr.Dataset, handwritten: xr.Dataset) -> Figure:
     return _traces([builtin, handwritten], titles)
 
 
-@register("lif_rheobase_steps")
+@register("lif_rheobase_steps", models=("lif",))
 def rheobase_steps(steps: xr.Dataset) -> Figure:
     """LIF rheobase: step inputs I = 15, 20, 25 from t = 10 ms (rheobase (V_th - V_rest)/R = 20)."""
     return _traces([steps], ["LIF step input, rheobase I = 20"])
 
 
-@register("lif_input_threshold")
+@register("lif_input_threshold", models=("lif",))
 def input_threshold(threshold: xr.Dataset) -> Figure:
     """LIF input threshold: I = 20 (at rheobase, no spike) versus I = 21 (regular firing), t_ref = 5 ms."""
     return _traces([threshold], ["LIF at and just above rheobase"])
 
 
-@register("lif_fi_curve")
+@register("lif_fi_curve", models=("lif",))
 def fi_curve(sweep: xr.Dataset) -> Figure:
     """LIF f-I curve: simulated spike counts in 1 s (dt = 0.01 ms) over the exact closed form f = 1/(t_ref + tau ln((RI + V_rest - V_reset)/(RI + V_rest - V_th)))."""
     fig, ax = plt.subplots(figsize=(6, 4.5))

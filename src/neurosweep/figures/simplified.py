@@ -14,7 +14,7 @@ ADEX_PATTERNS = ("Tonic", "Adapting", "Initial bursting", "Bursting", "Transient
 IZH_PATTERNS = ("Default (d = 2)", "Regular spiking", "Intrinsic bursting", "Fast spiking", "Chattering", "Low-threshold spiking")
 
 
-@register("adex_firing_patterns")
+@register("adex_firing_patterns", models=("adex",))
 def adex_firing_patterns(patterns: xr.Dataset) -> Figure:
     """AdEx firing patterns (textbook table): tonic, adapting, initial bursting, bursting, transient, delayed; V (spikes drawn to 20 mV) over w."""
     flat = points(patterns)
@@ -36,7 +36,7 @@ def adex_firing_patterns(patterns: xr.Dataset) -> Figure:
     return fig
 
 
-@register("izh_default_and_patterns")
+@register("izh_default_and_patterns", models=("izhikevich",))
 def izh_default_and_patterns(patterns: xr.Dataset, rebound: xr.Dataset) -> Figure:
     """Izhikevich neuron at I = 10: the course default (d = 2) and the textbook patterns RS, IB, FS, chattering, LTS; and rebound bursting after -30 for 50 ms."""
     flat = points(patterns)
@@ -57,7 +57,7 @@ def izh_default_and_patterns(patterns: xr.Dataset, rebound: xr.Dataset) -> Figur
     return fig
 
 
-@register("qif_threshold_and_a0")
+@register("qif_threshold_and_a0", models=("qif",))
 def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure:
     """QIF from V0 = -68: inputs I = 0, 3, 4, 5 around the rheobase a0 (V_c - V_rest)^2 / 4R = 3.9375; and the curvature a0 at I = 5."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
@@ -74,7 +74,7 @@ def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure
     return fig
 
 
-@register("fhn_phase_plane_bifurcation")
+@register("fhn_phase_plane_bifurcation", models=("fhn",))
 def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory: xr.Dataset, fixed_branch: xr.Dataset, surface: xr.Dataset) -> Figure:
     """FitzHugh-Nagumo: (a) phase plane at I = 0.8 with nullclines, the unstable node and a trajectory onto the limit cycle; (b) the fixed-point branch over I with its Hopf point; (c) the codimension-2 fixed-point surface V*(a, I) with the stability boundary."""
     fig, axes = plt.subplots(1, 3, figsize=(17, 5))
@@ -93,7 +93,7 @@ def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory
     return fig
 
 
-@register("izh_bifurcation_phase_plane")
+@register("izh_bifurcation_phase_plane", models=("izhikevich",))
 def izh_bifurcation_phase_plane(fixed_branch: xr.Dataset, fixed: xr.Dataset, planes: xr.Dataset, trajectories: xr.Dataset) -> Figure:
     """Izhikevich: fixed points V*(I) and u*(I) meeting in a saddle-node at I = 4 (V = -60), the stable focus turning unstable (Hopf) just before, and the (V, u) phase planes at I = 3.7 and 3.9 (c = -68) with nullclines, fixed points and a 400-ms trajectory."""
     fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
@@ -108,7 +108,7 @@ def izh_bifurcation_phase_plane(fixed_branch: xr.Dataset, fixed: xr.Dataset, pla
     return fig
 
 
-@register("qif_expif_phase_line")
+@register("qif_expif_phase_line", models=("expif", "qif"))
 def qif_expif_phase_line(qif_line: xr.Dataset, qif_fixed: xr.Dataset, expif_line: xr.Dataset, expif_fixed: xr.Dataset) -> Figure:
     """Phase lines dV/dt(V) with fixed points (filled stable, open unstable) and the flow: QIF at I = 0, 3, 10 (no fixed point above the rheobase 3.9375) and ExpIF at I = 0, 4 (its rheobase, the fixed points merging at V = V_T = -60) and 20."""
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
@@ -120,7 +120,7 @@ def qif_expif_phase_line(qif_line: xr.Dataset, qif_fixed: xr.Dataset, expif_line
     return fig
 
 
-@register("expif_deltaT")
+@register("expif_deltaT", models=("expif",))
 def expif_deltaT(runs: xr.Dataset, by_delta_T: xr.Dataset, by_V_T: xr.Dataset) -> Figure:
     """ExpIF spike initiation: (a) V(t) at I = 8 for delta_T = 5, 1, 0.02 (smaller delta_T, sharper onset, LIF-like); dV/dt(V) at I = 0 for (b) several delta_T and (c) several V_T at delta_T = 0.2."""
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
