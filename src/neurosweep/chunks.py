@@ -89,8 +89,10 @@ def initial_values(experiment: Experiment, points: Points, dtype: Any) -> dict[s
 
 
 def constant_inputs(experiment: Experiment, points: Points, dtype: Any) -> dict[str, jax.Array]:
-    """Each point's constant inputs (fixed points, vector fields): swept, set in ``inputs``, or 0."""
-    return {name: jnp.asarray(column(points, name, experiment.inputs.get(name, 0.0), dtype)) for name in experiment.model.inputs}
+    """Each point's constant inputs (fixed points, vector fields): swept, set in ``inputs``, or the
+    model's default for an input nothing drives (0 unless its ``input_defaults`` says otherwise)."""
+    model = experiment.model
+    return {name: jnp.asarray(column(points, name, experiment.inputs.get(name, model.input_defaults.get(name, 0.0)), dtype)) for name in model.inputs}
 
 
 def _protocol_units(experiment: Experiment) -> dict[str, str]:

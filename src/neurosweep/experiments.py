@@ -128,6 +128,10 @@ class Experiment:
     record_input_statistics: bool = True
     #: The analyses run on the collected dataset (names in :data:`neurosweep.analysis.ANALYSES`).
     analyses: tuple[str, ...] = ()
+    #: (kind fixed_points, without guesses) also the spectrum of the simulation's step map at dt_ms.
+    step_map: bool = False
+    #: Analysis name -> keyword options it is called with (``analysis_options`` in config).
+    analysis_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     #: (kind continuation) the validated ``continuation`` block (see :func:`_resolve_continuation`).
     continuation: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     #: Scalar variables -> threshold: the first time each reaches it, tracked in the loop.
@@ -299,6 +303,31 @@ def _record_neurons(record: Mapping[str, Any], model: ModelSpec, params: Mapping
     return tuple(int(v) for v in neurons)
 
 
+def _step_map(raw: Mapping[str, Any], kind: str, key: str) -> bool:
+    wanted = bool(raw.get("step_map", False))
+    if wanted and (kind != "fixed_points" or "guesses" in raw):
+        _fail(f"{key}.step_map", "only for kind fixed_points without guesses (one fixed point per sweep point)")
+    return wanted
+
+
+def _resolve_analysis_options(raw: Mapping[str, Any], analyses: tuple[str, ...], key: str) -> dict[str, dict[str, Any]]:
+    """Options for the experiment's analyses, each checked against its function's keywords."""
+    import inspect
+
+    from neurosweep.analysis import get_analysis
+
+    resolved = {}
+    for name, options in raw.items():
+        if name not in analyses:
+            _fail(f"{key}.{name}", f"not one of this experiment's analyses {list(analyses)}")
+        keywords = [p.name for p in inspect.signature(get_analysis(name)).parameters.values() if p.default is not inspect.Parameter.empty]
+        for option in options:
+            if option not in keywords:
+                _fail(f"{key}.{name}.{option}", f"analysis {name!r} has no option {option!r}; allowed: {keywords}")
+        resolved[name] = dict(options)
+    return resolved
+
+
 def _resolve_protocol(raw: Mapping[str, Any], key: str) -> tuple[str, dict[str, Any]]:
     kind = raw.get("kind")
     if kind not in PROTOCOLS:
@@ -349,7 +378,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     known = {
         "kind", "description", "model", "method", "dt_ms", "t_stop_ms", "precision", "device",
         "params", "protocol", "init", "sweep", "seeds", "record", "chunk_size",
-        "function", "grid", "inputs", "guesses", "plane", "analyses", "continuation",
+        "function", "grid", "inputs", "guesses", "plane", "analyses", "analysis_options", "continuation", "step_map",
     }  # fmt: skip
     for field in raw:
         if field not in known:
@@ -498,6 +527,7 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
     for analysis in analyses:
         if analysis not in ANALYSES:
             _fail(f"{key}.analyses", f"unknown analysis {analysis!r}; allowed: {sorted(ANALYSES)}")
+    analysis_options = _resolve_analysis_options(raw.get("analysis_options", {}), analyses, f"{key}.analysis_options")
     chunk_size = int(raw.get("chunk_size", default_chunk_size))
     if chunk_size < 1:
         _fail(f"{key}.chunk_size", f"must be >= 1, got {chunk_size}")
@@ -526,6 +556,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         record_first_crossing=tuple(first_crossing.items()),
         chunk_size=chunk_size,
         analyses=analyses,
+        analysis_options=analysis_options,
+        step_map=_step_map(raw, kind, key),
         function=function,
         function_grid=function_grid,
         guesses=guesses,

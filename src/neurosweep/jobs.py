@@ -86,7 +86,8 @@ def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.Pat
 
     experiment = experiment_from_json(spec)
     dataset = open_dataset(dataset_path).load()
-    reduced = xr.merge([get_analysis(name)(dataset) for name in experiment.analyses], compat="override", join="exact")
+    reduced = xr.merge([get_analysis(name)(dataset, **experiment.analysis_options.get(name, {})) for name in experiment.analyses],
+                       compat="override", join="exact")  # fmt: skip
     reduced.attrs = {"analyses": list(experiment.analyses)}
     reduced.attrs.update({k: dataset.attrs[k] for k in ("experiment", "git_commit") if k in dataset.attrs})
     write_dataset(reduced, output)
@@ -119,24 +120,34 @@ def figure_job(
     outputs: Sequence[str | os.PathLike],
     options: Mapping[str, Any] | None = None,
 ) -> None:
-    """Draw figure ``figure_id`` with plot function ``plot`` and save it to every output path."""
+    """Draw figure ``figure_id`` with plot function ``plot`` and save it to every output path.
+
+    Drawn and saved in the figure style (its tight bounding box applies to the files); the
+    layout check's findings (:func:`neurosweep.figures.layout.layout_problems`) go to the log.
+    """
+    import matplotlib.pyplot as plt
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    from neurosweep.figures import draw
+    from neurosweep.figures import STYLE, draw
+    from neurosweep.figures.layout import layout_problems
 
     data = _figure_data(figure_id, experiments, datasets, analyses)
-    figure = draw(plot, data, **dict(options or {}))
-    engine = figure.get_layout_engine()
-    if isinstance(engine, ConstrainedLayoutEngine):
-        # A strip at the bottom for the figure's id, so it never lies over an axis label.
-        engine.set(rect=(0.0, 0.025, 1.0, 0.975))
-    figure.text(0.995, 0.004, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
-    for path in outputs:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Deterministic output: no timestamp in the files' metadata.
-        pdf = str(path).endswith(".pdf")
-        metadata = {"Creator": "neurosweep", "CreationDate": None} if pdf else {"Software": "neurosweep"}
-        figure.savefig(path, dpi=150, metadata=metadata)
+    with plt.style.context(STYLE):
+        figure = draw(plot, data, **dict(options or {}))
+        engine = figure.get_layout_engine()
+        if isinstance(engine, ConstrainedLayoutEngine):
+            # A strip at the bottom for the figure's id, so it never lies over an axis label.
+            engine.set(rect=(0.0, 0.025, 1.0, 0.975))
+        figure.text(0.995, 0.004, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
+        for problem in layout_problems(figure):
+            log.warning("figure %s: %s", figure_id, problem)
+        for path in outputs:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Deterministic output: no timestamp in the files' metadata.
+            pdf = str(path).endswith(".pdf")
+            metadata = {"Creator": "neurosweep", "CreationDate": None} if pdf else {"Software": "neurosweep"}
+            figure.savefig(path, dpi=150, metadata=metadata)
+    plt.close(figure)
     log.info("figure %s -> %s", figure_id, ", ".join(map(str, outputs)))
 
 

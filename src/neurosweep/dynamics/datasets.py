@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from neurosweep.chunks import Chunk
-from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point
+from neurosweep.dynamics.fixed_points import STABILITY_LABELS, find_fixed_point, step_map_growth_rates
 from neurosweep.dynamics.slow_points import SPEED_TOLERANCE, follow_flow
 from neurosweep.experiments import Experiment
 from neurosweep.models.base import Setup
@@ -102,10 +102,19 @@ def fixed_point_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
         dims: tuple[str, ...] = ("point", "fixed_point")
         extra = {"n_fixed_points": ("point", np.array([len(c) for c in chosen]), {"long_name": "number of distinct fixed points"})}
     else:
-        raw = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve))(params, inputs, initial))
+        def solve_with_map(p: Any, x: Mapping[str, jax.Array], start: Mapping[str, jax.Array]) -> dict[str, Any]:
+            found = solve(p, x, start)
+            if experiment.step_map:
+                found["step_map"] = step_map_growth_rates(model.step, found["state"], p, x, setup, _NO_KEY, names)
+            return found
+
+        raw = jax.tree_util.tree_map(np.asarray, jax.jit(jax.vmap(solve_with_map))(params, inputs, initial))
         found = {"eigenvalues": raw["eigenvalues"], "residual": raw["residual"], "stability": raw["stability"]}
         found.update({name: getattr(raw["state"], name) for name in names})
         dims, extra = ("point",), {}
+        if experiment.step_map:
+            extra["step_map_growth_rate"] = (("point", "eigen"), raw["step_map"], {
+                "units": "1/ms", "long_name": f"growth rate ln|mu|/dt of the {experiment.method} step map at dt = {experiment.dt_ms:g} ms"})  # fmt: skip
     data_vars = {
         name: (dims, found[name], {"units": model.variables[name].units, "long_name": f"fixed point: {model.variables[name].long_name}"})
         for name in names

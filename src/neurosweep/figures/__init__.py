@@ -77,9 +77,13 @@ def register_animation(name: str) -> Callable[[Callable[..., AnimationFrames]], 
     return decorator
 
 
+#: Modules of this package that hold no plots.
+_HELPERS = ("layout", "typeset")
+
+
 def _load_all() -> None:
     for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and info.name not in _HELPERS:
             importlib.import_module(f"{__name__}.{info.name}")
 
 
@@ -93,8 +97,10 @@ def draw(plot: str, data: Mapping[str, xr.Dataset], **options: object) -> Figure
     _load_all()
     if plot not in PLOTS:
         raise ValueError(f"unknown plot {plot!r}; allowed: {sorted(PLOTS)}")
+    from neurosweep.figures.typeset import typeset
+
     with plt.style.context(STYLE):
-        return PLOTS[plot](*data.values(), **options)
+        return typeset(PLOTS[plot](*data.values(), **options))
 
 
 def animate(plot: str, data: Mapping[str, xr.Dataset], path: str | Path, fps: int = 20) -> None:
@@ -105,11 +111,14 @@ def animate(plot: str, data: Mapping[str, xr.Dataset], path: str | Path, fps: in
     """
     from PIL import Image
 
+    from neurosweep.figures.typeset import typeset
+
     _load_all()
     if plot not in ANIMATIONS:
         raise ValueError(f"plot {plot!r} has no animation; plots with one: {sorted(ANIMATIONS)}")
     with plt.style.context(STYLE):
         figure, update, n_frames, artists = ANIMATIONS[plot](*data.values())
+        typeset(figure)
         figure.set_dpi(80)
         figure.canvas.draw()
         figure.set_layout_engine("none")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
 
 def label(array: xr.DataArray, name: str | None = None) -> str:
@@ -68,13 +70,46 @@ def setting(dataset: xr.Dataset, name: str) -> float:
     raise KeyError(f"{name!r} is neither swept nor set in experiment {dataset.attrs.get('experiment')!r}")
 
 
-def draw_spikes(ax: Axes, row: xr.Dataset, peak_mv: float, color: str) -> None:
-    """Draw each spike as a line up to ``peak_mv`` at its time (the course overwrites V there)."""
+def initial_value(run: xr.Dataset, variable: str) -> float | None:
+    """A run's initial ``variable`` (t = 0, never recorded: records start after the first step):
+    its swept ``<variable>_init``, else the experiment's ``init`` number; None if drawn at random."""
+    if f"{variable}_init" in run.coords:
+        return float(run[f"{variable}_init"])
+    value = json.loads(run.attrs.get("experiment_config", "{}")).get("init", {}).get(variable)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def split_at_resets(run: xr.Dataset, variable: str) -> np.ndarray:
+    """``run[variable]`` with NaN at the first sample after each reset, so that no line is drawn
+    through a reset. A reset is a spike after which the variable falls; a smooth model whose
+    spikes are threshold crossings (FitzHugh-Nagumo) keeps rising there and is never split."""
+    values = run[variable].values.astype(float).copy()
+    if "spike_time_ms" not in run:
+        return values
+    spikes = run["spike_time_ms"].values[np.isfinite(run["spike_time_ms"].values)]
+    after = np.unique(np.searchsorted(run["time"].values, spikes))
+    after = after[(after > 0) & (after < values.size)]
+    values[after[values[after] < values[after - 1]]] = np.nan
+    return values
+
+
+#: Spikes of reset models are drawn at least this high (mV): the textbook's convention
+#: ("V at spike steps set to 20") for models whose cut-off lies lower (AdEx, QIF).
+SPIKE_PEAK_MIN_MV = 20.0
+
+
+def spiking_trace(ax: Axes, row: xr.Dataset, variable: str = "V", **line: Any) -> Line2D:
+    """The one way a reset model's membrane potential is drawn: the trace split at its resets,
+    and each spike a vertical line from the trace up to its peak, the model's cut-off ``V_th``
+    or :data:`SPIKE_PEAK_MIN_MV`, whichever is higher (Izhikevich: 30 mV; AdEx, QIF, ExpIF: 20)."""
+    (drawn,) = ax.plot(row["time"], split_at_resets(row, variable), **line)
     times = row["spike_time_ms"].values
     times = times[np.isfinite(times)]
     if times.size:
-        base = np.interp(times, row["time"].values, row["V"].values)
-        ax.vlines(times, base, peak_mv, color=color, lw=1.0)
+        base = np.interp(times, row["time"].values, row[variable].values)
+        peak = max(setting(row, "V_th"), SPIKE_PEAK_MIN_MV)
+        ax.vlines(times, base, peak, color=drawn.get_color(), lw=drawn.get_linewidth(), alpha=drawn.get_alpha())
+    return drawn
 
 
 def spike_raster(ax: Axes, run: xr.Dataset, population: int, name: str, color: str, size: float = 1.0) -> None:

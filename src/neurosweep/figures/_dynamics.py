@@ -6,7 +6,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 
-from neurosweep.figures._common import points
+from neurosweep.figures._common import initial_value, points, split_at_resets
 
 #: Fixed-point type code (``stability``) -> (label, colour); filled markers are stable.
 STABILITY_STYLE = {1: ("stable node", "tab:blue"), 2: ("stable focus", "tab:cyan"), 3: ("unstable node", "tab:red"),
@@ -28,18 +28,6 @@ def fixed_point_list(fixed: xr.Dataset, names: list[str]) -> list[tuple[dict[str
     if flat is None:
         return []
     return [({name: float(flat[name][k]) for name in names}, int(flat["stability"][k])) for k in range(int(flat["n_fixed_points"]))]
-
-
-def split_at_resets(run: xr.Dataset, variable: str) -> np.ndarray:
-    """``run[variable]`` with NaN at the first sample after each spike: no line through a reset
-    (a model that stores no spikes has none)."""
-    values = run[variable].values.astype(float).copy()
-    if "spike_time_ms" not in run:
-        return values
-    spikes = run["spike_time_ms"].values[np.isfinite(run["spike_time_ms"].values)]
-    after_reset = np.unique(np.searchsorted(run["time"].values, spikes))
-    values[after_reset[after_reset < values.size]] = np.nan
-    return values
 
 
 def phase_line(ax: Axes, line: xr.Dataset, fixed: xr.Dataset | None = None, n_arrows: int = 9, ylim: tuple[float, float] | None = None) -> None:
@@ -86,8 +74,13 @@ def phase_plane(
         ax.axvline(reset, color="0.3", ls="--", lw=1, label=f"{x_name}_reset = {reset:g}")
     if trajectory is not None:
         run = _one(points(trajectory))
-        label = "trajectory (split at resets)" if "spike_time_ms" in run else "trajectory"
-        ax.plot(split_at_resets(run, x_name), run[y_name].values, color="k", lw=1, label=label)
+        x_values, y_values = split_at_resets(run, x_name), run[y_name].values
+        start = (initial_value(run, x_name), initial_value(run, y_name))
+        if None not in start:  # the trajectory from its initial point (t = 0 is not recorded)
+            x_values, y_values = np.r_[start[0], x_values], np.r_[start[1], y_values]
+            ax.plot(*start, "k^", ms=6, label=f"start ({start[0]:g}, {start[1]:g})", zorder=6)
+        resets = np.isnan(x_values).any()
+        ax.plot(x_values, y_values, color="k", lw=1, label="trajectory (split at resets)" if resets else "trajectory")
     if fixed is not None:
         found = fixed_point_list(fixed, [x_name, y_name])
         for state, code in found:

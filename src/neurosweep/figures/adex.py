@@ -11,20 +11,19 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from neurosweep.figures import register
-from neurosweep.figures._common import draw_spikes, points, setting
-from neurosweep.figures._dynamics import branch, mark_bifurcations, phase_plane, split_at_resets
+from neurosweep.figures._common import points, setting, spiking_trace
+from neurosweep.figures._dynamics import branch, mark_bifurcations, phase_plane
 
 
 def _traces(ax_v: Axes, ax_w: Axes, runs: xr.Dataset, alpha: float = 1.0, label: Callable[[xr.Dataset], str] | None = None) -> None:
-    """V (split at resets, each spike drawn up to the cut-off V_th) over w for every run of ``runs``."""
+    """V (spikes drawn as :func:`spiking_trace` draws them) over w for every run of ``runs``."""
     flat = points(runs)
     for k in range(flat.sizes["point"]):
         row = flat.isel(point=k)
-        line, = ax_v.plot(row["time"], split_at_resets(row, "V"), lw=1, alpha=alpha, label=label(row) if label else None)
-        draw_spikes(ax_v, row, setting(row, "V_th"), line.get_color())
+        line = spiking_trace(ax_v, row, lw=1, alpha=alpha, label=label(row) if label else None)
         ax_w.plot(row["time"], row["w"], lw=1, alpha=alpha, color=line.get_color())
     ax_v.set_ylabel("V (mV)")
-    ax_w.set(ylabel="w", xlabel="t (ms)")
+    ax_w.set(ylabel="w (pA)", xlabel="t (ms)")
 
 
 @register("adex_basic_run", models=("adex",))
@@ -38,7 +37,6 @@ def adex_basic_run(homework: xr.Dataset, advanced: xr.Dataset, textbook: xr.Data
     axes[0, 1].set_title(f"(ii) advanced answer: {advanced.sizes.get('seed', 1)} neurons, I = {setting(advanced, 'I'):g}")
     axes[0, 2].set_title(f"(iii) textbook: I = {setting(textbook, 'I'):g}, dt = {textbook.attrs['dt_ms']:g} ms")
     axes[0, 2].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -54,14 +52,15 @@ def adex_phase_plane(
     ):
         trace = axes[row, 0]
         flat = points(run).isel(point=0)
-        trace.plot(flat["time"], split_at_resets(flat, "V"), color="tab:blue", lw=1, label="V (mV)")
+        spiking_trace(trace, flat, color="tab:blue", lw=1)
         twin = trace.twinx()
-        twin.plot(flat["time"], flat["w"], color="tab:orange", lw=1, label="w")
-        trace.set(xlabel="t (ms)", ylabel="V (mV)", title=f"{name}, I = {setting(run, 'I'):g}: {int(flat['spike_time_ms'].notnull().sum())} spikes")
-        twin.set_ylabel("w", color="tab:orange")
+        twin.spines["right"].set_visible(True)
+        twin.plot(flat["time"], flat["w"], color="tab:orange", lw=1)
+        trace.set(xlabel="t (ms)", title=f"{name}, I = {setting(run, 'I'):g} pA: {int(flat['spike_time_ms'].notnull().sum())} spikes")
+        trace.set_ylabel("V (mV)", color="tab:blue")
+        twin.set_ylabel("w (pA)", color="tab:orange")
         phase_plane(axes[row, 1], plane, fixed, run, reset=setting(run, "V_reset"))
         axes[row, 1].set_title(f"{name}, I = {setting(run, 'I'):g}")
-    fig.tight_layout()
     return fig
 
 
@@ -84,5 +83,4 @@ def adex_bifurcation(tonic_branch: xr.Dataset, transient_branch: xr.Dataset, pla
     for ax, current in zip(axes[1], planes["I"].values):
         phase_plane(ax, planes.sel(I=current), fixed.sel(I=[current]), runs.sel(I=[current]), reset=setting(runs, "V_reset"))
         ax.set_title(f"I = {current:g}")
-    fig.tight_layout()
     return fig

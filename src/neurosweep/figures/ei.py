@@ -31,36 +31,35 @@ def _stats_text(run: xr.Dataset) -> str:
     for name in run["population_name"].values:
         r = run.sel(population_name=name)
         fano = float(r["fano_factor"])
-        text = f"{name}: {float(r['rate_hz']):.1f} Hz, CV {float(r['cv_isi']):.2f}, Fano {'n/a (run < 200 ms)' if np.isnan(fano) else f'{fano:.2f}'}"
+        text = f"{name}: {float(r['rate_hz']):.1f} Hz, CV of ISI {float(r['cv_isi']):.2f}, Fano {'n/a (run < 200 ms)' if np.isnan(fano) else f'{fano:.2f}'}"
         if "balance_index" in r:
             text += f", net/exc input {float(r['balance_index']):+.2f}"
         rows.append(text)
-    return "\n".join(rows) + f"\n(after {float(run['analysis_start_ms']):g} ms)"
+    window = f"measured over {float(run['analysis_start_ms']):g}-{float(run.attrs['t_stop_ms']):g} ms"
+    return f"{';   '.join(rows)}   ({window})"
 
 
 @register("ei_raster_rates", models=("ei_network",))
-def ei_raster_rates(network: xr.Dataset) -> Figure:
-    """E/I balanced network (4000 LIF, COBA, p = 0.02, I_ext = 20): E and I rasters over their 5-ms population rates; the initial synchronous volley (from the random V0) gives way to asynchronous irregular firing."""
+def ei_raster_rates(network: xr.Dataset, t_plot_ms: float = 100.0) -> Figure:
+    """E/I balanced network (4000 LIF, COBA, p = 0.02, I_ext = 20): E and I rasters over their 5-ms population rates for the course's first 100 ms (the initial synchronous volley from the random V0 gives way to asynchronous irregular firing); rate, CV of ISI and Fano factor measured after the transient of a longer run, stated below."""
     run = _run(network)
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": (3, 1)})
     for column, name in enumerate(run["population_name"].values):
         spike_raster(axes[0, column], run, column, str(name), POPULATION_COLORS.get(str(name), "k"))
         rate = population_rate(run, name, 5.0)
         axes[1, column].plot(rate["time_step"], rate, color=POPULATION_COLORS.get(str(name), "k"))
-        axes[1, column].set(xlabel="t (ms)", ylabel=f"{name} rate (Hz)")
+        axes[1, column].set(xlabel="t (ms)", ylabel=f"{name} rate (Hz)", xlim=(0, t_plot_ms))
         axes[0, column].set_title(f"{name} population")
-    axes[0, 1].text(0.98, 0.98, _stats_text(run), transform=axes[0, 1].transAxes, ha="right", va="top", fontsize=8,
-                    bbox={"facecolor": "w", "alpha": 0.8})  # fmt: skip
-    fig.tight_layout()
+    fig.supxlabel(_stats_text(run), fontsize=9)
     return fig
 
 
 @register("ei_single_neuron_inputs", models=("ei_network",))
-def ei_single_neuron_inputs(network: xr.Dataset, neuron: int | None = None) -> Figure:
+def ei_single_neuron_inputs(network: xr.Dataset, neuron: int | None = None, t_plot_ms: float = 100.0) -> Figure:
     """One neuron's synaptic inputs in the balanced network: excitatory g_e (E_e - V) > 0, inhibitory g_i (E_i - V) < 0, and their true sum (they largely cancel); the sum with I_ext is labelled separately."""
     run = _run(network)
     neuron = int(run["recorded_neuron"].values[0]) if neuron is None else neuron
-    cell = run.sel(recorded_neuron=neuron)
+    cell = run.sel(recorded_neuron=neuron, time=slice(None, t_plot_ms))
     fig, ax = plt.subplots(figsize=(9, 4.5))
     total = cell["I_exc"] + cell["I_inh"]
     ax.plot(cell["time"], cell["I_exc"], color="tab:red", lw=1, label="E input")
@@ -69,7 +68,7 @@ def ei_single_neuron_inputs(network: xr.Dataset, neuron: int | None = None) -> F
     ax.plot(cell["time"], total + setting(run, "I"), color="0.5", lw=1, ls="--", label=f"E + I + I_ext (I_ext = {setting(run, 'I'):g})")
     ax.axhline(0, color="0.7", lw=0.8)
     ax.set(xlabel="t (ms)", ylabel="input (mV)", title=f"neuron #{neuron}: mean E {float(cell['I_exc'].mean()):.1f}, I {float(cell['I_inh'].mean()):.1f}, total {float(total.mean()):.1f}")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return fig
 
 
@@ -102,7 +101,6 @@ def ei_linear_encoding(staircase: xr.Dataset) -> Figure:
         right.plot(levels, means, "o-", color=POPULATION_COLORS.get(str(name), "k"), label=str(name))
     right.set(xlabel="I_ext", ylabel="rate (Hz), last 800 ms of each step", title="rate against input")
     right.legend()
-    fig.tight_layout()
     return fig
 
 
@@ -182,5 +180,4 @@ def ei_balance_sweep(sweep: xr.Dataset) -> Figure:
         if np.isfinite(cv).sum() > 3:
             ax.contour(x, y, np.nan_to_num(cv), levels=[0.8], colors="w", linewidths=1.5)
         ax.set(xlabel="I_ext", ylabel="w_inh", title=title)
-    fig.tight_layout()
     return fig

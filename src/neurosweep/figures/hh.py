@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from neurosweep.dynamics.bifurcation import hopf_points
 from neurosweep.figures import register
 from neurosweep.figures._common import label, points, provenance_note, select, setting
 
@@ -112,7 +113,6 @@ def gate_kinetics_curves(kinetics: xr.Dataset) -> Figure:
                 ax.set_ylabel(ylabel)
             if r == len(rows) - 1:
                 ax.set_xlabel("V (mV)")
-    fig.tight_layout()
     return fig
 
 
@@ -150,37 +150,65 @@ def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
 
 @register("hh_fi_curve", models=("hh",))
 def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stability: xr.Dataset) -> Figure:
-    """HH f-I curve: rate from rest over a fine 0-20 uA/cm2 sweep, from random V0, and along slow ramps up and down, with rest's linear stability; the bistable window is where both branches exist."""
-    fig, (ax, ax_eig) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, gridspec_kw={"height_ratios": (3, 1.3)})
+    """HH f-I curve: rate after the onset transient from rest over a fine 0-20 uA/cm2 sweep, from random V0, and along slow ramps up and down; below, the stability of rest for the continuous system and for the simulations' step map (exp_euler, dt 0.1 ms): the bistable window is where both branches exist."""
+    fig, (ax, ax_eig) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True, gridspec_kw={"height_ratios": (3, 1.5)}, layout="constrained")
     flat = points(rest)
-    ax.plot(flat["I"], flat["firing_rate_hz"], "-", color="k", lw=1.0, label="from rest, step at t = 0 (spikes in 1 s)", zorder=3)
-    rand = random_start
-    I_rand, rate_rand = xr.broadcast(rand["I"], rand["firing_rate_hz"])
+    window = _rate_window(rest)
+    ax.plot(flat["I"], flat["firing_rate_hz"], "-", color="k", lw=1.0, label=f"from rest, step at t = 0 ({window})", zorder=3)
+    I_rand, rate_rand = xr.broadcast(random_start["I"], random_start["firing_rate_hz"])
     ax.plot(I_rand.values.ravel(), rate_rand.values.ravel(), "o", ms=4, mfc="none", color="tab:purple", label="from random V0 ~ U(-70, -60)")
     ramp_flat = points(ramp).isel(point=0)
     rising = ramp_flat["input_rising"].values == 1
     falling = ramp_flat["input_rising"].values == 0
     current, rate = ramp_flat["input_at_spike"].values, ramp_flat["instantaneous_rate_hz"].values
-    ax.plot(current[falling], rate[falling], "o", ms=3.5, color="tab:blue", alpha=0.5, mec="none", label="slow ramp down (20 s)", zorder=2)
-    ax.plot(current[rising], rate[rising], ".", ms=2, color="tab:red", label="slow ramp up (20 s)", zorder=4)
+    ramp_s = float(ramp.attrs["t_stop_ms"]) / 2000
+    ax.plot(current[falling], rate[falling], "o", ms=3.5, color="tab:blue", alpha=0.5, mec="none", label=f"slow ramp down ({ramp_s:g} s)", zorder=2)
+    ax.plot(current[rising], rate[rising], ".", ms=2, color="tab:red", label=f"slow ramp up ({ramp_s:g} s)", zorder=4)
     if rising.any():
         jump = float(np.nanmin(current[rising]))
-        ax.annotate(f"ramp up jumps at {jump:.2f}\n(slow passage past the Hopf point)", (jump, float(np.nanmin(rate[rising]))), xytext=(20, -40), textcoords="offset points", fontsize=8, arrowprops={"arrowstyle": "->", "lw": 0.7})
+        ax.annotate(f"ramp up jumps at {jump:.2f}\n(slow passage past the Hopf point)", (jump, float(np.nanmin(rate[rising]))),
+                    xytext=(30, -45), textcoords="offset points", fontsize=8, arrowprops={"arrowstyle": "->", "lw": 0.7})  # fmt: skip
     firing_low = np.nanmin(current[falling]) if falling.any() else np.nan
-    rest = stability.where(stability["stability"] > 0, drop=True)  # where Newton converged
-    hopf_locations = hopf_points(rest, "I")["location"].values
-    hopf = float(hopf_locations[0]) if hopf_locations.size else float("nan")
-    if np.isfinite(firing_low) and np.isfinite(hopf) and firing_low < hopf:
-        ax.axvspan(firing_low, hopf, color="0.85", zorder=0)
-        ax.text((firing_low + hopf) / 2, ax.get_ylim()[1] * 0.05, "bistable:\nrest + firing", ha="center", fontsize=8)
-    ax.set(ylabel="firing rate (Hz)", title="HH f-I curve (exp_euler, dt = 0.1 ms)")
-    ax.legend(loc="upper left", fontsize=8)
-    max_real = rest["eigenvalue_real"].max("eigen")
-    ax_eig.plot(rest["I"], max_real, color="k")
+    rest_point = stability.where(stability["stability"] > 0, drop=True)  # where Newton converged
+    flow_rate = rest_point["eigenvalue_real"].max("eigen")
+    hopf = _zero_crossing(rest_point["I"].values, flow_rate.values)
+    ax_eig.plot(rest_point["I"], flow_rate, color="k", label="continuous system: max Re(lambda)")
+    simulated_hopf = hopf
+    if "step_map_growth_rate" in rest_point:
+        map_rate = rest_point["step_map_growth_rate"].max("eigen")
+        simulated_hopf = _zero_crossing(rest_point["I"].values, map_rate.values)
+        dt = stability["step_map_growth_rate"].attrs.get("long_name", "").rsplit("dt = ", 1)[-1]
+        ax_eig.plot(rest_point["I"], map_rate, color="tab:red", ls="--", label=f"simulation's step map (dt = {dt}): max ln|mu|/dt")
     ax_eig.axhline(0, color="0.6", lw=0.8)
-    ax_eig.fill_between(rest["I"], max_real, 0, where=max_real.values > 0, color="tab:red", alpha=0.3, label="rest unstable")
-    if np.isfinite(hopf):
-        ax_eig.axvline(hopf, color="tab:red", ls=":", lw=1)
-        ax_eig.text(hopf, ax_eig.get_ylim()[1] * 0.8, f" rest loses stability (Hopf) at I = {hopf:.2f}", fontsize=8, color="tab:red")
-    ax_eig.set(xlabel="I (uA/cm2)", ylabel="max Re(lambda)\nof rest (1/ms)")
+    for location, color, name in ((hopf, "k", "continuous"), (simulated_hopf, "tab:red", "simulated")):
+        if np.isfinite(location) and (name == "continuous" or abs(location - hopf) > 1e-6):
+            ax_eig.axvline(location, color=color, ls=":", lw=1)
+            ax.axvline(location, color=color, ls=":", lw=1)
+            ax.annotate(f"Hopf, {name}: I = {location:.2f}", (location, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3 if name == "continuous" else -15),
+                        textcoords="offset points", fontsize=8, color=color, va="top")  # fmt: skip
+    if np.isfinite(firing_low) and np.isfinite(simulated_hopf) and firing_low < simulated_hopf:
+        ax.axvspan(firing_low, simulated_hopf, color="0.88", zorder=0)
+        ax.annotate("bistable in\nsimulation:\nrest + firing", ((firing_low + simulated_hopf) / 2, 0.03), xycoords=("data", "axes fraction"),
+                    ha="center", fontsize=8)  # fmt: skip
+    ax.set(ylabel="firing rate (Hz)", title=f"HH f-I curve ({rest.attrs.get('integrator', '')}, dt = {rest.attrs.get('dt_ms', '')} ms)")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.9), fontsize=8)
+    ax_eig.set(xlabel="I (uA/cm2)", ylabel="growth rate of\nrest (1/ms)")
+    ax_eig.legend(loc="lower right", fontsize=7)
     return fig
+
+
+def _rate_window(dataset: xr.Dataset) -> str:
+    """The window the rates were counted in (the spike_statistics options), in words."""
+    options = json.loads(dataset.attrs.get("experiment_config", "{}")).get("analysis_options", {}).get("spike_statistics", {})
+    start = float(options.get("t_start_ms", 0.0))
+    stop = float(options.get("t_stop_ms", dataset.attrs.get("t_stop_ms", 0.0)))
+    return f"spikes in {start / 1000:g}-{stop / 1000:g} s" if start else f"spikes in {stop / 1000:g} s"
+
+
+def _zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
+    """The first x where y crosses zero upward (linear interpolation), NaN if none."""
+    (index,) = np.nonzero((y[:-1] < 0) & (y[1:] >= 0))
+    if not index.size:
+        return float("nan")
+    k = int(index[0])
+    return float(x[k] + (x[k + 1] - x[k]) * (-y[k]) / (y[k + 1] - y[k]))

@@ -7,7 +7,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from neurosweep.figures import register
-from neurosweep.figures._common import draw_spikes, points, setting
+from neurosweep.figures._common import points, setting, spiking_trace
 from neurosweep.figures._dynamics import branch, mark_bifurcations, phase_line, phase_plane
 
 ADEX_PATTERNS = ("Tonic", "Adapting", "Initial bursting", "Bursting", "Transient", "Delayed")
@@ -24,35 +24,41 @@ def adex_firing_patterns(patterns: xr.Dataset) -> Figure:
         row = flat.isel(point=k)
         inner = outer[k // 2, k % 2].subgridspec(2, 1, hspace=0.05, height_ratios=(2, 1))
         ax_v, ax_w = fig.add_subplot(inner[0]), fig.add_subplot(inner[1])
-        ax_v.plot(row["time"], row["V"], color="tab:blue", lw=1)
-        draw_spikes(ax_v, row, 20.0, "tab:blue")
+        spiking_trace(ax_v, row, color="tab:blue", lw=1)
         ax_w.plot(row["time"], row["w"], color="tab:orange", lw=1)
         name = ADEX_PATTERNS[k] if k < len(ADEX_PATTERNS) else f"point {k}"
         ax_v.set_title(f"{name}: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, tau={setting(row, 'tau'):g}, tau_w={setting(row, 'tau_w'):g}, V_reset={setting(row, 'V_reset'):g}, I={setting(row, 'I'):g}", fontsize=8)
         ax_v.set_ylabel("V (mV)")
-        ax_w.set_ylabel("w")
+        ax_w.set_ylabel("w (pA)")
         ax_v.set_xticklabels([])
         ax_w.set_xlabel("t (ms)")
     return fig
 
 
 @register("izh_default_and_patterns", models=("izhikevich",))
-def izh_default_and_patterns(patterns: xr.Dataset, rebound: xr.Dataset) -> Figure:
-    """Izhikevich neuron at I = 10: the course default (d = 2) and the textbook patterns RS, IB, FS, chattering, LTS; and rebound bursting after -30 for 50 ms."""
+def izh_default_and_patterns(default: xr.Dataset, patterns: xr.Dataset, rebound: xr.Dataset) -> Figure:
+    """Izhikevich neuron: (a) the course's run (default a, b, c, d; I = 10 for 300 ms; its 10 neurons start alike and fire alike, so one is drawn), (b-f) the textbook patterns at I = 10: RS, IB, FS, chattering, LTS, and (g) rebound bursting after I = -30 for 50 ms."""
     flat = points(patterns)
     runs = [flat.isel(point=k) for k in range(flat.sizes["point"])] + [points(rebound).isel(point=0)]
-    names = [*IZH_PATTERNS[: flat.sizes["point"]], "Rebound bursting"]
-    fig, axes = plt.subplots(4, 2, figsize=(11, 10), sharex=True)
-    for ax, row, name in zip(axes.ravel(), runs, names):
-        ax.plot(row["time"], row["V"], color="tab:blue", lw=1, label="V")
-        draw_spikes(ax, row, float(row["V"].max()) if row["spike_time_ms"].notnull().any() else 30.0, "tab:blue")
-        ax.plot(row["time"], row["u"], color="tab:orange", lw=1, label="u")
-        title = name if name == "Rebound bursting" else f"{name}: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, c={setting(row, 'c'):g}, d={setting(row, 'd'):g}"
-        ax.set_title(title, fontsize=9)
-    for ax in axes[-1]:
-        ax.set_xlabel("t (ms)")
-    axes[0, 0].legend(loc="lower right")
-    for ax in axes.ravel()[len(runs) :]:
+    names = [*IZH_PATTERNS[1 : flat.sizes["point"] + 1], "Rebound bursting: I = -30 for 50 ms, then 3.5"]
+    fig = plt.figure(figsize=(11, 11), layout="constrained")
+    grid = fig.add_gridspec(4, 2, height_ratios=(1.2, 1, 1, 1))
+    top = fig.add_subplot(grid[0, :])
+    panels = [top] + [fig.add_subplot(grid[1 + k // 2, k % 2]) for k in range(len(runs))]
+    row = points(default).isel(point=0)
+    spiking_trace(top, row, color="tab:blue", lw=1, label="V (mV)")
+    top.plot(row["time"], row["u"], color="tab:orange", lw=1, label="u")
+    top.set_title(f"(a) course run: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, c={setting(row, 'c'):g}, d={setting(row, 'd'):g}, I = {setting(row, 'I'):g}")
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for index, (ax, row, name) in enumerate(zip(panels[1:], runs, names)):
+        spiking_trace(ax, row, color="tab:blue", lw=1)
+        ax.plot(row["time"], row["u"], color="tab:orange", lw=1)
+        letter = "bcdefg"[index]
+        title = name if name.startswith("Rebound") else f"{name}: a={setting(row, 'a'):g}, b={setting(row, 'b'):g}, c={setting(row, 'c'):g}, d={setting(row, 'd'):g}"
+        ax.set_title(f"({letter}) {title}", fontsize=9)
+    for ax in panels:
+        ax.set(xlabel="t (ms)", ylabel="V (mV), u")
+    for ax in fig.axes[len(panels) :]:
         ax.set_visible(False)
     return fig
 
@@ -65,8 +71,7 @@ def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure
         flat = points(dataset)
         for k in range(flat.sizes["point"]):
             row = flat.isel(point=k)
-            line, = ax.plot(row["time"], row["V"], lw=1, label=f"{axis} = {setting(row, axis):g}")
-            draw_spikes(ax, row, 0.0, line.get_color())
+            spiking_trace(ax, row, lw=1, label=f"{axis} = {setting(row, axis):g}")
         ax.set(xlabel="t (ms)")
         ax.legend(loc="upper right")
     left.set(ylabel="V (mV)", title="input threshold (rheobase 3.9375)")
@@ -89,7 +94,6 @@ def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory
     stable = first["stable"].transpose("a", "I").astype(float)
     axes[2].contour(surface["I"], surface["a"], stable, levels=[0.5], colors="w", linewidths=1.5)
     axes[2].set(xlabel="I", ylabel="a", title="(c) V*(a, I); white: stability boundary (stable at low I)")
-    fig.tight_layout()
     return fig
 
 
@@ -104,7 +108,6 @@ def izh_bifurcation_phase_plane(fixed_branch: xr.Dataset, fixed: xr.Dataset, pla
     for ax, current in zip(axes[2:], planes["I"].values):
         phase_plane(ax, planes.sel(I=current), fixed.sel(I=[current]), trajectories.sel(I=[current]))
         ax.set_title(f"phase plane, I = {current:g}, c = -68")
-    fig.tight_layout()
     return fig
 
 
@@ -116,7 +119,6 @@ def qif_expif_phase_line(qif_line: xr.Dataset, qif_fixed: xr.Dataset, expif_line
         for ax, current in zip(axes[row], line["I"].values):
             phase_line(ax, line.sel(I=current), fixed.sel(I=[current]), ylim=ylim)
             ax.set_title(f"{model}, I = {current:g}")
-    fig.tight_layout()
     return fig
 
 
@@ -127,8 +129,7 @@ def expif_deltaT(runs: xr.Dataset, by_delta_T: xr.Dataset, by_V_T: xr.Dataset) -
     flat = points(runs)
     for k in range(flat.sizes["point"]):
         row = flat.isel(point=k)
-        line, = axes[0].plot(row["time"], row["V"], lw=1, label=f"delta_T = {setting(row, 'delta_T'):g}")
-        draw_spikes(axes[0], row, 20.0, line.get_color())
+        spiking_trace(axes[0], row, lw=1, label=f"delta_T = {setting(row, 'delta_T'):g}")
     axes[0].set(xlim=(7, 25), xlabel="t (ms)", ylabel="V (mV)", title="(a) I = 8, V0 = -68, dt = 0.001 ms")
     axes[0].legend(loc="upper left")
     for ax, curves, axis, title in ((axes[1], by_delta_T, "delta_T", "(b) V_T = -60"), (axes[2], by_V_T, "V_T", "(c) delta_T = 0.2")):
@@ -138,5 +139,4 @@ def expif_deltaT(runs: xr.Dataset, by_delta_T: xr.Dataset, by_V_T: xr.Dataset) -
         ax.axhline(0.0, color="0.5", lw=0.8)
         ax.set(ylim=(-2.5, 5), xlabel="V (mV)", ylabel="dV/dt (mV/ms)", title=title)
         ax.legend(loc="upper left")
-    fig.tight_layout()
     return fig

@@ -155,7 +155,10 @@ class ModelSpec:
         Every recordable name (state variables and observables) with units, long name and dims.
     inputs:
         Input names the model accepts with their units (e.g. ``{"I": "uA/cm2", "V_clamp": "mV"}``);
-        an input the protocol does not drive is zero.
+        an input the protocol does not drive is left out of a simulation's step.
+    input_defaults:
+        The value of an input that nothing sets where every input is given (fixed points,
+        vector fields, a step map); default 0. HH's ``V_clamp`` is NaN there: a free membrane.
     spikes:
         The observable holding the step's spikes (booleans of the spiking dims), or None.
     methods:
@@ -207,6 +210,7 @@ class ModelSpec:
     time_statistics: Mapping[str, Variable] = dataclasses.field(default_factory=dict)
     analyses: tuple[str, ...] = ("spike_statistics",)
     random: bool = False
+    input_defaults: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def param_names(self) -> tuple[str, ...]:

@@ -208,6 +208,7 @@ MODEL = ModelSpec(
         "I_ion": Variable("uA/cm2", "total ionic current (outward positive)"),
     },
     inputs={"I": "uA/cm2", "V_clamp": "mV"},
+    input_defaults={"V_clamp": float("nan")},
     functions={
         "gate_kinetics": ModelFunction(
             fn=gate_kinetics, grid_name="V", grid_units="mV", outputs=_gate_outputs()
