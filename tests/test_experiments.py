@@ -124,7 +124,8 @@ def test_a_key_given_twice_is_rejected_with_its_lines(tmp_path):
     ("figure", "message"),
     [
         ({"plot": "trace", "experiments": ["x"]}, r"figures\.f\.plot: unknown plot 'trace'; allowed: \[.*'traces'"),
-        ({"plot": "lif_fi_curve", "experiments": ["x"], "options": {"colour": "red"}}, r"figures\.f: plot 'lif_fi_curve' takes 1 experiment"),
+        ({"plot": "hh_pulse_gating", "experiments": ["x"], "options": {"colour": "red"}}, r"figures\.f: plot 'hh_pulse_gating' takes 1 experiment\(s\) \(pulse\) and the options \['I'\]"),
+        ({"plot": "lif_fi_curve", "experiments": [], "options": {}}, r"figures\.f: plot 'lif_fi_curve' takes at least 1 experiment\(s\) \(sweep, \*closed_forms\)"),
         ({"plot": "cann_population_decoding", "experiments": ["x"]}, r"figures\.f: plot 'cann_population_decoding' takes 3 experiment\(s\)"),
         ({"plot": "lif_fi_curve", "experiments": ["x"], "animate": True}, r"figures\.f\.animate: plot 'lif_fi_curve' has no animation"),
     ],

@@ -32,7 +32,8 @@ def smoke_run(repo, tmp_path_factory):
 
 def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
     figures = sorted(p.name for p in (smoke_run / "results" / "figures").iterdir())
-    expected = ["cann_smooth_tracking", "dm_spiking_trial", "ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gate_kinetics_curves", "hh_pulse_all_or_none", "hh_pulse_gating", "lif_fi_curve"]
+    expected = ["cann_smooth_tracking", "dm_spiking_trial", "ei_balance_sweep", "ei_raster_rates", "hh_gK_by_I_rates", "hh_gK_rate_curves", "hh_gate_kinetics_curves",
+                "hh_pulse_all_or_none", "hh_pulse_gating", "hh_pulse_traces", "lif_fi_curve"]
     assert figures == sorted([f"{name}.{ext}" for name in expected for ext in ("pdf", "png")] + ["cann_smooth_tracking.gif"])
     grid = neurosweep.load("hh_gK_by_I", results_dir=smoke_run / "results", analysis=True)
     assert grid["firing_rate_hz"].dims == ("gK", "I")
@@ -81,6 +82,16 @@ def test_user_config_builds_only_what_it_declares(smoke_run):
     assert sorted(p.name for p in (smoke_run / "results").iterdir() if p.name != "figures") == [
         "cann_tracking", "dm_spiking_short", "ei_small", "hh_gK_by_I", "hh_gate_kinetics", "hh_pulse", "lif_fi",
     ]  # fmt: skip
+
+
+def test_the_smoke_figures_pass_the_layout_check(smoke_run):
+    """Each figure job logs the layout check's findings; the smoke config's figures have none
+    (the course's are checked from their data in test_figure_layout.py)."""
+    logs = sorted((smoke_run / "logs" / "figures").glob("*.log"))
+    assert len(logs) >= 10
+    found = [line for log in logs for line in log.read_text().splitlines() if "overlaps" in line or "outside the canvas" in line
+             or "covers" in line or "struck through" in line or "without its spine" in line]  # fmt: skip
+    assert not found, "\n".join(found)
 
 
 def test_report_gathers_every_figure(repo, smoke_run):

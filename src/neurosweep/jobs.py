@@ -126,19 +126,13 @@ def figure_job(
     layout check's findings (:func:`neurosweep.figures.layout.layout_problems`) go to the log.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    from neurosweep.figures import STYLE, draw
+    from neurosweep.figures import STYLE, render
     from neurosweep.figures.layout import layout_problems
 
     data = _figure_data(figure_id, experiments, datasets, analyses)
     with plt.style.context(STYLE):
-        figure = draw(plot, data, **dict(options or {}))
-        engine = figure.get_layout_engine()
-        if isinstance(engine, ConstrainedLayoutEngine):
-            # A strip at the bottom for the figure's id, so it never lies over an axis label.
-            engine.set(rect=(0.0, 0.025, 1.0, 0.975))
-        figure.text(0.995, 0.004, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
+        figure = render(plot, data, figure_id, options)
         for problem in layout_problems(figure):
             log.warning("figure %s: %s", figure_id, problem)
         for path in outputs:

@@ -4,6 +4,7 @@ from snakemake.logging import logger
 
 from neurosweep.experiments import parse_config, read_config, size_warnings
 from neurosweep.figures import PLOTS, caption as plot_caption, check_figures
+from neurosweep.figures import section as figure_section_of
 from neurosweep.models import model_module
 from neurosweep.sources import analysis_modules, digest, simulation_modules
 
@@ -115,8 +116,17 @@ def figure_plot(wildcards):
 
 
 def figure_caption(figure_id):
+    """The plot's caption (or the config's); the report adds each experiment's description from
+    the config (workflow/report/figure.rst), so a description edit reruns nothing."""
     spec = FIGURES[figure_id]
     return spec.get("caption") or plot_caption(spec.get("plot", figure_id))
+
+
+def figure_section(wildcards):
+    """The report category of a figure: its course section."""
+    spec = FIGURES[wildcards.figure]
+    models = [EXPERIMENTS[name].model_name for name in spec["experiments"]]
+    return figure_section_of(spec.get("plot", wildcards.figure), models)
 
 
 def all_targets():

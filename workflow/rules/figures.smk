@@ -6,10 +6,15 @@ rule figure:
         png=report(
             "results/figures/{figure}.png",
             caption="../report/figure.rst",
-            category="Figures",
-            labels={"figure": "{figure}"},
+            category=figure_section,
+            labels={"figure": "{figure}", "file": "PNG"},
         ),
-        pdf="results/figures/{figure}.pdf",
+        pdf=report(
+            "results/figures/{figure}.pdf",
+            caption="../report/figure.rst",
+            category=figure_section,
+            labels={"figure": "{figure}", "file": "PDF"},
+        ),
     log:
         "logs/figures/{figure}.log",
     conda:
@@ -32,8 +37,8 @@ rule animation:
         gif=report(
             "results/figures/{figure}.gif",
             caption="../report/animation.rst",
-            category="Animations",
-            labels={"figure": "{figure}"},
+            category=figure_section,
+            labels={"figure": "{figure}", "file": "GIF"},
         ),
     log:
         "logs/animations/{figure}.log",

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import xarray as xr
 from matplotlib.figure import Figure
 
-__all__ = ["ANIMATIONS", "NEEDS", "PLOTS", "Needs", "STYLE", "FigureSpecError", "animate", "available_plots", "check_figures", "draw", "register", "register_animation"]
+__all__ = ["ANIMATIONS", "NEEDS", "PLOTS", "Needs", "STYLE", "FigureSpecError", "animate", "available_plots", "check_figures", "draw", "register", "register_animation", "render"]
 
 STYLE = Path(__file__).with_name("neurosweep.mplstyle")
 PLOTS: dict[str, Callable[..., Figure]] = {}
@@ -103,6 +103,23 @@ def draw(plot: str, data: Mapping[str, xr.Dataset], **options: object) -> Figure
         return typeset(PLOTS[plot](*data.values(), **options))
 
 
+def render(plot: str, data: Mapping[str, xr.Dataset], figure_id: str, options: Mapping[str, object] | None = None) -> Figure:
+    """:func:`draw`, laid out as a figure job saves it: a bottom strip with the figure's id.
+
+    Call it, check and save it inside ``plt.style.context(STYLE)`` (the style's layout and
+    bounding box apply when the file is written).
+    """
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    figure = draw(plot, data, **dict(options or {}))
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        # A strip at the bottom for the figure's id, so it never lies over an axis label.
+        engine.set(rect=(0.0, 0.025, 1.0, 0.975))
+    figure.text(0.995, 0.004, f"neurosweep {figure_id}", ha="right", va="bottom", fontsize=6, color="0.6")
+    return figure
+
+
 def animate(plot: str, data: Mapping[str, xr.Dataset], path: str | Path, fps: int = 20) -> None:
     """Write the animation of ``plot`` from ``data`` to ``path``, a GIF (Pillow).
 
@@ -173,10 +190,13 @@ def check_figures(figures: Mapping[str, Mapping[str, object]], experiments: Mapp
         try:
             bound = signature.bind(*names, **options)
         except TypeError as error:
-            datasets = [p.name for p in signature.parameters.values() if p.default is inspect.Parameter.empty]
-            keywords = [p.name for p in signature.parameters.values() if p.default is not inspect.Parameter.empty]
+            parameters = signature.parameters.values()
+            datasets = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is inspect.Parameter.empty]
+            more = [f"*{p.name}" for p in parameters if p.kind is p.VAR_POSITIONAL]
+            keywords = [p.name for p in parameters if p.default is not inspect.Parameter.empty]
+            count = f"at least {len(datasets)}" if more else f"{len(datasets)}"
             raise FigureSpecError(
-                f"{key}: plot {plot!r} takes {len(datasets)} experiment(s) ({', '.join(datasets)}) and the options "
+                f"{key}: plot {plot!r} takes {count} experiment(s) ({', '.join(datasets + more)}) and the options "
                 f"{keywords or 'none'}; got experiments {names} and options {sorted(options)} ({error})"
             ) from None
         if spec.get("animate") and plot not in ANIMATIONS:
@@ -212,6 +232,27 @@ def _check_needs(key: str, plot: str, needs: Needs, drawn: Sequence[tuple[str, E
             raise FigureSpecError(
                 f"{key}.experiments[0]: plot {plot!r} needs a {needs.sweep_dims}-D sweep; {name!r} sweeps {axes or 'nothing'}"
             )
+
+
+#: The course's sections, in its order, by the models their figures draw (the report's categories).
+COURSE_SECTIONS = (
+    ("1 Hodgkin-Huxley", ("hh",)),
+    ("2 LIF and simplified neurons", ("lif", "qif", "expif", "adex", "izhikevich", "fhn")),
+    ("3 E/I balanced network", ("ei_network",)),
+    ("4 Decision making", ("wong_wang", "wang2002")),
+    ("5 Continuous attractor networks", ("cann1d", "cann1d_sfa", "cann1d_stp", "cann2d")),
+)
+
+
+def section(plot: str, models: Sequence[str] = ()) -> str:
+    """The course section a figure belongs to: its plot's models (a generic plot: the models of
+    the experiments it draws), or "6 Sweeps" for one outside the course."""
+    _load_all()
+    drawn = set(NEEDS[plot].models or models)
+    for title, members in COURSE_SECTIONS:
+        if drawn and drawn <= set(members):
+            return title
+    return "6 Sweeps"
 
 
 def caption(plot: str) -> str:

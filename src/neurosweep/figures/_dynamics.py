@@ -50,11 +50,11 @@ def phase_line(ax: Axes, line: xr.Dataset, fixed: xr.Dataset | None = None, n_ar
         label, color = STABILITY_STYLE.get(code, ("?", "k"))
         stable = code in (1, 2)
         ax.plot(state[x_name], 0.0, "o", ms=8, mec=color, mfc=color if stable else "w", mew=2, fillstyle="full" if code != 7 else "left", label=f"{label} {x_name} = {state[x_name]:.3f}", zorder=5)
-    ax.set(xlabel=x_name, ylabel=f"d{x_name}/dt", xlim=(x.min(), x.max()))
+    units = line[x_name].attrs.get("units")
+    ax.set(xlabel=with_units(line, x_name), ylabel=f"d{x_name}/dt ({units}/ms)" if units and units != "1" else f"d{x_name}/dt", xlim=(x.min(), x.max()))
     if ylim is not None:
         ax.set_ylim(ylim)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc="upper left")
+    outside_legend(ax, below=True)
 
 
 def phase_plane(
@@ -88,8 +88,25 @@ def phase_plane(
             ax.plot(state[x_name], state[y_name], "o", ms=8, color=color, mec="k", label=f"{label} ({state[x_name]:.4f}, {state[y_name]:.4f})", zorder=5)
         if not found:
             ax.plot([], [], " ", label="no fixed point")
-    ax.set(xlabel=x_name, ylabel=y_name, xlim=(x.min(), x.max()), ylim=(y.min(), y.max()))
-    ax.legend(loc="upper left", fontsize=7)
+    ax.set(xlabel=with_units(plane, x_name), ylabel=with_units(plane, y_name), xlim=(x.min(), x.max()), ylim=(y.min(), y.max()))
+    outside_legend(ax)
+
+
+def with_units(dataset: xr.Dataset, name: str) -> str:
+    """``name (units)`` from the coordinate's attrs (plain ``name`` if it has none)."""
+    units = dataset[name].attrs.get("units") if name in dataset.variables else None
+    return f"{name} ({units})" if units and units != "1" else name
+
+
+def outside_legend(ax: Axes, below: bool = True) -> None:
+    """The axes' legend outside its data: below the axes (or to its right), never over a curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    if below:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, ncols=2 if len(labels) > 3 else 1)
+    else:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
 
 
 def branch(ax: Axes, fixed: xr.Dataset, axis: str, variable: str) -> None:
@@ -101,21 +118,21 @@ def branch(ax: Axes, fixed: xr.Dataset, axis: str, variable: str) -> None:
         mask = codes == code
         if mask.any():
             ax.plot(np.broadcast_to(values[:, None], states.shape)[mask], states[mask], ".", ms=3, color=color, label=label)
-    ax.set(xlabel=axis, ylabel=f"{variable}*")
-    ax.legend(fontsize=7)
+    units = fixed[variable].attrs.get("units")
+    ax.set(xlabel=with_units(fixed, axis), ylabel=f"{variable}* ({units})" if units and units != "1" else f"{variable}*")
+    outside_legend(ax)
 
 
 def mark_bifurcations(ax: Axes, fixed: xr.Dataset, axis: str, hopf: bool = True, saddle_node: bool = True) -> None:
-    """Dotted lines at the located saddle-node (with its grid half-width) and Hopf points."""
+    """Dotted lines at the located saddle-node (with its grid half-width) and Hopf points, named
+    in the legend (a label beside the line would lie over the branches it marks)."""
     from neurosweep.dynamics.bifurcation import hopf_points, saddle_nodes
 
-    top = ax.get_ylim()[1]
     if saddle_node:
         found = saddle_nodes(fixed, axis)
         for location, resolution in zip(found["location"].values, found["resolution"].values):
-            ax.axvline(location, color="k", ls=":", lw=1)
-            ax.text(location, top, f"saddle-node {axis} = {location:.3f} +/- {resolution:.3f} ", va="top", ha="right", rotation=90, fontsize=8)
+            ax.axvline(location, color="k", ls=":", lw=1, label=f"saddle-node {axis} = {location:.3f} +/- {resolution:.3f}")
     if hopf:
         for location in hopf_points(fixed, axis)["location"].values:
-            ax.axvline(location, color="k", ls="-.", lw=1)
-            ax.text(location, top, f"Hopf {axis} = {location:.3f} ", va="top", ha="right", rotation=90, fontsize=8)
+            ax.axvline(location, color="k", ls="-.", lw=1, label=f"Hopf {axis} = {location:.3f}")
+    outside_legend(ax)

@@ -36,7 +36,7 @@ def adex_basic_run(homework: xr.Dataset, advanced: xr.Dataset, textbook: xr.Data
     axes[0, 0].set_title(f"(i) homework: I = {setting(homework, 'I'):g}, a = {setting(homework, 'a'):g}, b = {setting(homework, 'b'):g}")
     axes[0, 1].set_title(f"(ii) advanced answer: {advanced.sizes.get('seed', 1)} neurons, I = {setting(advanced, 'I'):g}")
     axes[0, 2].set_title(f"(iii) textbook: I = {setting(textbook, 'I'):g}, dt = {textbook.attrs['dt_ms']:g} ms")
-    axes[0, 2].legend(loc="lower right", fontsize=8)
+    axes[0, 2].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return fig
 
 

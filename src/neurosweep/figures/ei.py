@@ -83,7 +83,7 @@ def _tracking(ax: Axes, run: xr.Dataset, width_ms: float = 200.0, edge_ms: float
         inside = (steps > edge_ms) & (steps <= steps[-1] - edge_ms)
         ax.plot(steps[inside], _normalised(rate.values[inside]), color=POPULATION_COLORS.get(str(name), "k"), lw=1, label=f"{name} rate (normalised)")
     ax.set(xlabel="t (ms)", ylabel="normalised")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize=8)
 
 
 @register("ei_linear_encoding", models=("ei_network",))
@@ -140,44 +140,75 @@ def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr
     keep = run_step["time"].values >= 100
     ax.plot(run_step["time"][keep], run_step["input_I"][keep], color="k", label="input current")
     twin = ax.twinx()
-    rate = population_rate(run_step, "E", 10.0)
-    keep_rate = rate["time_step"].values >= 100
-    twin.plot(rate["time_step"][keep_rate], _normalised(rate.values[keep_rate]), color="tab:red", label="E rate (normalised)")
+    twin.spines["right"].set_visible(True)
+    width_ms = 10.0
+    rate = population_rate(run_step, "E", width_ms)
+    steps = rate["time_step"].values
+    keep_rate = (steps >= 100) & (steps <= steps[-1] - width_ms)  # without the smoothing window's edge drop
+    twin.plot(steps[keep_rate], _normalised(rate.values[keep_rate]), color="tab:red", label="E rate (normalised)")
     ax.set(xlabel="t (ms)", ylabel="I_ext", title="(c) response to a fast step")
-    twin.set_ylabel("normalised E rate", color="tab:red")
+    twin.set_ylabel("normalised E rate (10-ms window)", color="tab:red")
     ax = fig.add_subplot(grid[1, 1])
-    neuron = int(run["recorded_neuron"].values[0])
+    neuron = _firing_neuron(run, 199)
     cell = run.sel(recorded_neuron=neuron)
     ax.plot(cell["time"], cell["I_exc"], color="tab:red", lw=1, label="E input")
     ax.plot(cell["time"], cell["I_inh"], color="tab:blue", lw=1, label="I input")
     ax.plot(cell["time"], cell["I_exc"] + cell["I_inh"] + setting(run, "I"), color="k", lw=1, label="total (+ I_ext)")
     twin = ax.twinx()
+    twin.spines["right"].set_visible(True)
     twin.plot(cell["time"], cell["V"], color="tab:green", lw=1, label="V")
     threshold = json.loads(run.attrs["experiment_config"]).get("params", {}).get("V_th", -50.0)  # the model default
     twin.axhline(threshold, color="tab:green", ls=":", lw=1)
     twin.set_ylabel("V (mV); dotted: threshold", color="tab:green")
-    ax.set(xlabel="t (ms)", ylabel="input (mV)", title=f"(d) neuron #{neuron}")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set(xlabel="t (ms)", ylabel="input (mV)", title=f"(d) neuron #{neuron}: the recorded neuron nearest #199 that fires")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=3, fontsize=8)
     return fig
 
 
+def _firing_neuron(run: xr.Dataset, wanted: int) -> int:
+    """Of the recorded neurons, the one nearest ``wanted`` that fires at least twice (the textbook's
+    #199 stays silent in this network's draw); ``wanted``'s nearest if none fires."""
+    recorded = run["recorded_neuron"].values
+    times, neurons = run["spike_time_ms"].values, run["spike_neuron"].values
+    counts = np.array([int(np.sum((neurons == n) & np.isfinite(times))) for n in recorded])
+    order = np.argsort(np.abs(recorded - wanted), kind="stable")
+    firing = [int(recorded[k]) for k in order if counts[k] >= 2]
+    return firing[0] if firing else int(recorded[order[0]])
+
+
 @register("ei_balance_sweep", models=("ei_network",))
-def ei_balance_sweep(sweep: xr.Dataset) -> Figure:
-    """Where the balanced asynchronous-irregular regime holds: E rate, CV of ISI, Fano factor and net/excitatory input over a grid of external input and inhibitory weight; contour: CV = 0.8 (irregular above)."""
-    fig, axes = plt.subplots(1, 4, figsize=(20, 4.8))
+def ei_balance_sweep(sweep: xr.Dataset, active_hz: float = 1.0, course_point: tuple[float, float] = (20.0, 6.7)) -> Figure:
+    """Where the balanced asynchronous-irregular regime holds, over external input and inhibitory weight, several seeds per cell: the E rate (mean over seeds, log scale), the fraction of runs that stay active (E rate above 1 Hz; bistable cells die out in some seeds), and over the active runs the CV of ISI (contour CV = 0.8: irregular above), the Fano factor and the net/excitatory input; the star marks the course's network (I_ext = 20, w_inh = 6.7)."""
+    from matplotlib.colors import LogNorm
+
     e = sweep.sel(population_name="E")
+    seeds = "seed" in e.dims
+    active = e["rate_hz"] > active_hz
+    mean_over = (lambda v: v.mean("seed")) if seeds else (lambda v: v)
+    fraction = mean_over(active.astype(float))
     x, y = sweep["I"].values, sweep["w_inh"].values
-    panels = (("rate_hz", "E rate (Hz)", "viridis", None), ("cv_isi", "CV of ISI", "magma", (0, 2)),
-              ("fano_factor", "Fano factor (100 ms)", "cividis", None), ("balance_index", "net / excitatory input", "coolwarm", (-1, 1)))  # fmt: skip
-    for ax, (name, title, cmap, limits) in zip(axes, panels):
-        if name not in e:
-            ax.set_visible(False)
-            continue
-        values = e[name].transpose("w_inh", "I").values
-        mesh = ax.pcolormesh(x, y, values, cmap=cmap, shading="nearest", vmin=None if limits is None else limits[0], vmax=None if limits is None else limits[1])
-        fig.colorbar(mesh, ax=ax)
-        cv = e["cv_isi"].transpose("w_inh", "I").values
-        if np.isfinite(cv).sum() > 3:
-            ax.contour(x, y, np.nan_to_num(cv), levels=[0.8], colors="w", linewidths=1.5)
+    n_seeds = e.sizes.get("seed", 1)
+    rate = mean_over(e["rate_hz"]).transpose("w_inh", "I").values
+    panels = [
+        (rate, f"E rate, mean of {n_seeds} seeds", "E rate (Hz)", "viridis", LogNorm(vmin=max(np.nanmin(rate[rate > 0]), 0.1) if (rate > 0).any() else 0.1, vmax=max(np.nanmax(rate), 1.0))),
+        (fraction.transpose("w_inh", "I").values, f"active runs (E rate > {active_hz:g} Hz)", "fraction of seeds", "Greens", (0, 1)),
+    ]
+    for name, title, units, cmap, limits in (("cv_isi", "CV of ISI, active runs", "CV of ISI", "magma", (0, 2)),
+                                             ("fano_factor", "Fano factor, active runs", "Fano factor (100-ms counts)", "cividis", None),
+                                             ("balance_index", "net / excitatory input, active runs", "net / excitatory input", "coolwarm", (-1, 1))):  # fmt: skip
+        if name in e:
+            panels.append((mean_over(e[name].where(active)).transpose("w_inh", "I").values, title, units, cmap, limits))
+    cv_active = mean_over(e["cv_isi"].where(active)).transpose("w_inh", "I").values if "cv_isi" in e else None
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.6), squeeze=False)
+    for ax, (values, title, units, cmap, limits) in zip(axes[0], panels):
+        norm = limits if not isinstance(limits, tuple) and limits is not None else None
+        vmin, vmax = (limits if isinstance(limits, tuple) else (None, None))
+        mesh = ax.pcolormesh(x, y, values, cmap=cmap, shading="nearest", norm=norm, vmin=None if norm else vmin, vmax=None if norm else vmax)
+        ax.set_facecolor("0.85")  # cells with no active run
+        fig.colorbar(mesh, ax=ax, label=units)
+        if cv_active is not None and np.isfinite(cv_active).sum() > 3:
+            ax.contour(x, y, np.where(np.isfinite(cv_active), cv_active, 0.0), levels=[0.8], colors="w", linewidths=1.5)
+        ax.plot(*course_point, marker="*", ms=13, color="w", mec="k", ls="none")
         ax.set(xlabel="I_ext", ylabel="w_inh", title=title)
+    fig.supxlabel("white contour: CV of ISI = 0.8 over active runs; grey: no active run; star: the course's network (I_ext = 20, w_inh = 6.7)", fontsize=9)
     return fig

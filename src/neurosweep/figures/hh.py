@@ -28,10 +28,9 @@ def pulse_all_or_none(pulse: xr.Dataset) -> Figure:
     for i in range(flat.sizes["point"]):
         row = flat.isel(point=i)
         ax.plot(row["time"], row["V"], label=f"I = {setting(row, 'I'):g} uA/cm2")
-    ax.plot(flat["time"], _indicator(flat["input_I"].isel(point=0)), color="k", lw=1.2)
-    ax.text(flat["time"].values[-1], -87, "pulse", ha="right", fontsize=8)
+    ax.plot(flat["time"], _indicator(flat["input_I"].isel(point=0)), color="k", lw=1.2, label="pulse (drawn at -90 mV)")
     ax.set(xlabel="t (ms)", ylabel=label(flat["V"], "V"), title="HH response to a 2-ms pulse")
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.text(0.01, 0.005, provenance_note(pulse), fontsize=6, color="0.5")
     return fig
 
@@ -53,11 +52,11 @@ def constant_current_train(train: xr.Dataset) -> Figure:
     """Repetitive firing of HH under a 50-ms step of constant current (I = 10 uA/cm2, the value used)."""
     row = points(train).isel(point=0)
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.plot(row["time"], row["V"], label="V")
-    ax.plot(row["time"], row["input_I"] - 90.0, color="k", lw=1.2, label="I - 90")
     amplitude = float(row["input_I"].max())
-    ax.text(row["time"].values[len(row["time"]) // 2], -79, f"I = {amplitude:g} uA/cm2", ha="center", va="bottom", fontsize=9)
+    ax.plot(row["time"], row["V"], label="V")
+    ax.plot(row["time"], row["input_I"] - 90.0, color="k", lw=1.2, label=f"input: a step of I = {amplitude:g} uA/cm2 (drawn at -90 mV)")
     ax.set(xlabel="t (ms)", ylabel="V (mV)", title="HH response to a constant current")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8)
     return fig
 
 
@@ -95,7 +94,7 @@ def channel_composed_trace(*runs: xr.Dataset) -> Figure:
     for gate, color in GATE_COLORS.items():
         ax.plot(row["time"], row[gate], color=color, label=gate)
     ax.set(xlabel="t (ms)", ylabel="gating variable", title=f"gates at I = {setting(row, 'I'):g}")
-    ax.legend(loc="upper right", ncol=3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     return fig
 
 
@@ -130,7 +129,8 @@ def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
             ax.plot(row["time"], row[name], color=color)
             peak = float(row[name].max())
             ax.set_ylim(-0.05 * peak, 1.15 * peak + 1e-9)  # per-row limits scaled to each step
-            ax.text(0.98, 0.85, f"+{setting(row, 'V_step_mV'):g} mV", transform=ax.transAxes, ha="right", fontsize=8)
+            if c == 0:  # the step, as the row's label (a label inside would lie on the g_K traces)
+                ax.set_ylabel(f"+{setting(row, 'V_step_mV'):g} mV", rotation=0, ha="right", va="center", fontsize=9)
             if k == 0:
                 ax.set_title(f"(a) {name} (mS/cm2)")
             if k < n - 1:
@@ -144,7 +144,7 @@ def voltage_clamp(steps: xr.Dataset, separation: xr.Dataset) -> Figure:
     ax.plot(row["time"], row["I_ion"], label="I_fb = I_Na + I_K + I_L", color="k", ls="--")
     ax.axhline(0, color="0.7", lw=0.8)
     ax.set(xlabel="t (ms)", ylabel="current (uA/cm2, outward +)", title=f"(b) step +{setting(row, 'V_step_mV'):g} mV")
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, fontsize=8)
     return fig
 
 

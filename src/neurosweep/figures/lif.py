@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
@@ -11,13 +9,6 @@ from matplotlib.figure import Figure
 
 from neurosweep.figures import register
 from neurosweep.figures._common import label, points, setting
-from neurosweep.models.lif import Params, firing_rate_hz
-
-
-def _params(dataset: xr.Dataset, **swept: float) -> Params:
-    """The LIF parameters a dataset was run with (its config plus swept values)."""
-    config = json.loads(dataset.attrs["experiment_config"])
-    return Params(**{**Params().__dict__, **config.get("params", {}), **swept})
 
 
 def _traces(datasets: list[xr.Dataset], titles: list[str]) -> Figure:
@@ -27,9 +18,9 @@ def _traces(datasets: list[xr.Dataset], titles: list[str]) -> Figure:
         for k in range(flat.sizes["point"]):
             row = flat.isel(point=k)
             ax.plot(row["time"], row["V"], label=f"I = {setting(row, 'I'):g}")
-        params = _params(dataset)
-        ax.axhline(params.V_th, color="0.6", ls="--", lw=0.8)
-        ax.text(ax.get_xlim()[0], params.V_th + 0.5, " V_th", fontsize=8, color="0.4")
+        threshold = setting(dataset, "V_th")
+        ax.axhline(threshold, color="0.6", ls="--", lw=0.8)
+        ax.annotate("V_th", (0.0, threshold), xycoords=("axes fraction", "data"), xytext=(2, 2), textcoords="offset points", fontsize=8, color="0.4")
         ax.set(ylabel=label(flat["V"], "V"), title=title)
         if flat.sizes["point"] > 1:
             ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
@@ -44,7 +35,7 @@ def constant_input(builtin: xr.Dataset, handwritten: xr.Dataset) -> Figure:
     for dataset in (builtin, handwritten):
         flat = points(dataset)
         isi = float(flat["mean_isi_ms"].mean())
-        titles.append(f"tau_ref = {_params(dataset).tau_ref:g} ms: mean ISI {isi:.2f} ms ({1000 / isi:.1f} Hz)")
+        titles.append(f"tau_ref = {setting(dataset, 'tau_ref'):g} ms: mean ISI {isi:.2f} ms ({1000 / isi:.1f} Hz)")
     return _traces([builtin, handwritten], titles)
 
 
@@ -61,18 +52,23 @@ def input_threshold(threshold: xr.Dataset) -> Figure:
 
 
 @register("lif_fi_curve", models=("lif",))
-def fi_curve(sweep: xr.Dataset) -> Figure:
-    """LIF f-I curve: simulated spike counts in 1 s (dt = 0.01 ms) over the exact closed form f = 1/(t_ref + tau ln((RI + V_rest - V_reset)/(RI + V_rest - V_th)))."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+def fi_curve(sweep: xr.Dataset, *closed_forms: xr.Dataset) -> Figure:
+    """LIF f-I curve: simulated spike counts in 1 s (dt = 0.01 ms) over the exact closed form f = 1/(t_ref + tau ln((RI + V_rest - V_reset)/(RI + V_rest - V_th))), for tau = 10 and 5 ms."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
     taus = np.atleast_1d(sweep["tau"].values) if "tau" in sweep.dims else [None]
-    I_fine = np.linspace(0, float(sweep["I"].max()), 2000)
+    curves = {setting(curve, "tau"): curve for curve in closed_forms}
     for tau in taus:
         data = sweep.sel(tau=tau) if tau is not None else sweep
-        params = _params(data, **({"tau": float(tau)} if tau is not None else {}))
-        line, = ax.plot(I_fine, firing_rate_hz(I_fine, params), lw=1.2, label=f"closed form, tau = {params.tau:g} ms")
-        ax.plot(data["I"], data["firing_rate_hz"], "o", ms=2.5, color=line.get_color(), alpha=0.6, label=f"simulated, tau = {params.tau:g} ms")
-    ax.axhline(1000 / params.tau_ref, color="0.6", ls=":", lw=0.8)
-    ax.text(I_fine[-1], 1000 / params.tau_ref, "1/t_ref", ha="right", va="bottom", fontsize=8, color="0.4")
-    ax.set(xlabel="input I", ylabel="firing rate (Hz)", title=f"LIF f-I curve (t_ref = {params.tau_ref:g} ms)")
+        value = setting(data, "tau")
+        color = None
+        if value in curves:
+            (line,) = ax.plot(curves[value]["I"], curves[value]["firing_rate_hz"], lw=1.2, label=f"closed form, tau = {value:g} ms")
+            color = line.get_color()
+        ax.plot(data["I"], data["firing_rate_hz"], "o", ms=2.5, color=color, alpha=0.6, label=f"simulated, tau = {value:g} ms")
+    tau_ref = setting(sweep, "tau_ref")
+    ax.axhline(1000 / tau_ref, color="0.6", ls=":", lw=0.8)
+    ax.annotate("1/t_ref", (1.0, 1000 / tau_ref), xycoords=("axes fraction", "data"), xytext=(-2, 2), textcoords="offset points",
+                ha="right", va="bottom", fontsize=8, color="0.4")  # fmt: skip
+    ax.set(xlabel="input I", ylabel="firing rate (Hz)", title=f"LIF f-I curve (t_ref = {tau_ref:g} ms)")
     ax.legend(loc="lower right")
     return fig

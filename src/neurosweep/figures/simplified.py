@@ -73,7 +73,7 @@ def qif_threshold_and_a0(threshold: xr.Dataset, curvature: xr.Dataset) -> Figure
             row = flat.isel(point=k)
             spiking_trace(ax, row, lw=1, label=f"{axis} = {setting(row, axis):g}")
         ax.set(xlabel="t (ms)")
-        ax.legend(loc="upper right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, fontsize=8)
     left.set(ylabel="V (mV)", title="input threshold (rheobase 3.9375)")
     right.set_title("effect of a0 at I = 5")
     return fig
@@ -93,7 +93,8 @@ def fhn_phase_plane_bifurcation(plane: xr.Dataset, fixed: xr.Dataset, trajectory
     fig.colorbar(mesh, ax=axes[2], label="V*")
     stable = first["stable"].transpose("a", "I").astype(float)
     axes[2].contour(surface["I"], surface["a"], stable, levels=[0.5], colors="w", linewidths=1.5)
-    axes[2].set(xlabel="I", ylabel="a", title="(c) V*(a, I); white: stability boundary (stable at low I)")
+    axes[2].set(xlabel="I", ylabel="a", title="(c) V*(a, I)")
+    axes[2].set_xlabel("I\nwhite: stability boundary (stable at low I)")
     return fig
 
 
@@ -131,12 +132,12 @@ def expif_deltaT(runs: xr.Dataset, by_delta_T: xr.Dataset, by_V_T: xr.Dataset) -
         row = flat.isel(point=k)
         spiking_trace(axes[0], row, lw=1, label=f"delta_T = {setting(row, 'delta_T'):g}")
     axes[0].set(xlim=(7, 25), xlabel="t (ms)", ylabel="V (mV)", title="(a) I = 8, V0 = -68, dt = 0.001 ms")
-    axes[0].legend(loc="upper left")
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize=8)
     for ax, curves, axis, title in ((axes[1], by_delta_T, "delta_T", "(b) V_T = -60"), (axes[2], by_V_T, "V_T", "(c) delta_T = 0.2")):
         for value in curves[axis].values:
             curve = curves.sel({axis: value})
             ax.plot(curve["V"], curve["dV_dt"], lw=1.5, label=f"{axis} = {value:g}")
         ax.axhline(0.0, color="0.5", lw=0.8)
         ax.set(ylim=(-2.5, 5), xlabel="V (mV)", ylabel="dV/dt (mV/ms)", title=title)
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize=8)
     return fig

@@ -20,11 +20,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from typing import Any
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from neurosweep.models._fire import LAST_SPIKE, VoltageState, voltage_init, voltage_rate, voltage_step
-from neurosweep.models.base import ModelSpec, Variable, param, pytree_dataclass
+from neurosweep.models.base import ModelFunction, ModelSpec, Variable, param, pytree_dataclass
 
 @pytree_dataclass
 class Params:
@@ -53,11 +56,20 @@ step = voltage_step(derivatives)
 def firing_rate_hz(I: np.ndarray, params: Params | None = None, **overrides: float) -> np.ndarray:
     """Closed-form firing rate (Hz) for constant input ``I`` (zero at or below rheobase)."""
     p = dataclasses.replace(params or Params(), **overrides)
-    drive = p.R * np.asarray(I, dtype=float) + p.V_rest
+    return np.asarray(_closed_form_rate(np, p, np.asarray(I, dtype=float)))
+
+
+def _closed_form_rate(xp: Any, p: Params, I: Any) -> Any:
+    drive = p.R * I + p.V_rest
     above = drive > p.V_th
-    safe_gap = np.where(above, drive - p.V_th, 1.0)
-    charge_ms = p.tau * np.log(np.where(above, drive - p.V_reset, 2.0) / safe_gap)
-    return np.where(above, 1000.0 / (p.tau_ref + charge_ms), 0.0)
+    safe_gap = xp.where(above, drive - p.V_th, 1.0)
+    charge_ms = p.tau * xp.log(xp.where(above, drive - p.V_reset, 2.0) / safe_gap)
+    return xp.where(above, 1000.0 / (p.tau_ref + charge_ms), 0.0)
+
+
+def closed_form(params: Params, I: jax.Array) -> dict[str, jax.Array]:
+    """The closed-form rate on a grid of inputs (``kind: function``, ``function: closed_form``)."""
+    return {"firing_rate_hz": _closed_form_rate(jnp, params, I)}
 
 
 MODEL = ModelSpec(
@@ -74,4 +86,9 @@ MODEL = ModelSpec(
     },
     inputs={"I": "1"},
     continuous=("V",),
+    functions={
+        "closed_form": ModelFunction(
+            fn=closed_form, grid_name="I", grid_units="1", outputs={"firing_rate_hz": Variable("Hz", "closed-form firing rate")}
+        )
+    },
 )
