@@ -20,6 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from neurosweep.experiments import load_config  # noqa: E402
@@ -30,6 +31,48 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "data" / "figures"
 #: Variables with fewer elements than this are always kept (cheap, and safe for plots that iterate).
 SMALL = 4096
+
+
+@contextmanager
+def _noting_times() -> Iterator[dict[str, set[float]]]:
+    """Every time (ms) and position x picked by ``sel``/``isel`` on any Dataset or DataArray
+    while the block runs."""
+    picked: dict[str, set[float]] = {"time": set(), "x": set()}
+    originals = {(kind, name): getattr(kind, name) for kind in (xr.Dataset, xr.DataArray) for name in ("sel", "isel")}
+
+    def noting(kind, name):  # type: ignore[no-untyped-def]
+        original = originals[(kind, name)]
+
+        def wrapped(self, indexers=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+            result = original(self, indexers, *args, **kwargs)
+            wanted = {**(indexers or {}), **kwargs}
+            for dim in picked:
+                if dim in wanted and dim in result.coords:
+                    picked[dim].update(np.atleast_1d(np.asarray(result[dim].values, dtype=float)).tolist())
+            return result
+
+        return wrapped
+
+    for (kind, name) in originals:
+        setattr(kind, name, noting(kind, name))
+    try:
+        yield picked
+    finally:
+        for (kind, name), original in originals.items():
+            setattr(kind, name, original)
+
+
+def _blank_unpicked_times(dataset: xr.Dataset, picked: dict[str, set[float]]) -> xr.Dataset:
+    """Field variables (dims time and x or y) NaN wherever no plot picked their time or their x:
+    same shapes, and the NaNs compress to nothing."""
+    if not picked["time"] or "time" not in dataset.dims:
+        return dataset
+    keep = xr.DataArray(np.isin(dataset["time"].values, sorted(picked["time"])), dims="time")
+    if picked["x"] and "x" in dataset.dims:
+        keep = keep | xr.DataArray(np.isin(dataset["x"].values, sorted(picked["x"])), dims="x")
+    fields = [v for v in dataset.data_vars if "time" in dataset[v].dims and {"x", "y"} & set(dataset[v].dims)
+              and dataset[v].size >= SMALL and np.issubdtype(dataset[v].dtype, np.floating)]  # fmt: skip
+    return dataset.assign({v: dataset[v].where(keep) for v in fields})
 
 
 @contextmanager
@@ -73,16 +116,19 @@ def build(results: Path) -> None:
             if name not in data:
                 data[name] = open_with_analysis(results / name / "dataset.zarr", results / name / "analysis.zarr").load()
     read: dict[str, set[str]] = {name: set() for name in data}
+    picked: dict[str, dict[str, set[float]]] = {name: {"time": set(), "x": set()} for name in data}
     for figure_id, spec in figures.items():
         inputs = {name: data[name] for name in spec["experiments"]}
-        with _noting_reads() as names:
+        with _noting_reads() as names, _noting_times() as times:
             _drawn(spec.get("plot", figure_id), inputs, figure_id, spec.get("options", {}))
         for name in spec["experiments"]:
             read[name] |= names
+            for dim, values in times.items():
+                picked[name][dim] |= values
     cut = {}
     for name, dataset in data.items():
         keep = [v for v in dataset.data_vars if v in read[name] or dataset[v].size < SMALL]
-        cut[name] = dataset[keep]
+        cut[name] = _blank_unpicked_times(dataset[keep], picked[name])
     for figure_id, spec in figures.items():
         plot, options = spec.get("plot", figure_id), spec.get("options", {})
         whole = _drawn(plot, {n: data[n] for n in spec["experiments"]}, figure_id, options)

@@ -108,7 +108,8 @@ def test_tick_labels_without_their_spine_are_found():
     ("written", "printed"),
     [("I (uA/cm2)", "I (µA/cm²)"), ("g (mS/cm2)", "g (mS/cm²)"), ("tau = 10 ms", r"$\tau$ = 10 ms"), ("tau_ref", r"$\tau_{\mathrm{ref}}$"),
      ("delta_T = 2", r"$\Delta_T$ = 2"), ("max Re(lambda)", r"max Re($\lambda$)"), ("mu0 = 30 Hz", r"$\mu_{0}$ = 30 Hz"),
-     ("the total", "the total"), ("$x_1$ kept", "$x_1$ kept")],
+     ("the total", "the total"), ("$x_1$ kept", "$x_1$ kept"), ("V_th", r"$V_{\mathrm{th}}$"), ("m_inf", r"$m_\infty$"),
+     ("I = 4.000 +/- 0.010", "I = 4.000 ± 0.010"), ("k U / J0", r"k U / $J_{0}$"), ("hh_fi_curve", "hh_fi_curve")],
 )  # fmt: skip
 def test_names_and_units_are_printed_as_the_field_writes_them(written, printed):
     assert typeset_text(written) == printed

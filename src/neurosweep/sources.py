@@ -76,7 +76,15 @@ def dependencies(modules: Iterable[str]) -> list[Path]:
 
 
 def digest(modules: Iterable[str]) -> str:
-    """A short digest of the sources of ``modules`` and everything they import from neurosweep."""
+    """A short digest of the sources of ``modules`` and everything they import from neurosweep.
+
+    Memoised per process: a workflow asks it for every job (hundreds of times) while the sources
+    stay as they are; a source edit is seen by the next Snakemake run, a new process."""
+    return _digest(tuple(sorted(set(modules))))
+
+
+@functools.lru_cache(maxsize=None)
+def _digest(modules: tuple[str, ...]) -> str:
     hasher = hashlib.sha256()
     for path in dependencies(modules):
         hasher.update(path.relative_to(_ROOT).as_posix().encode())

@@ -106,7 +106,9 @@ def spiking_trace(ax: Axes, row: xr.Dataset, variable: str = "V", **line: Any) -
     times = row["spike_time_ms"].values
     times = times[np.isfinite(times)]
     if times.size:
-        base = np.interp(times, row["time"].values, row[variable].values)
+        # From the last sample before the reset (the sample at the spike time already holds it).
+        before = np.clip(np.searchsorted(row["time"].values, times) - 1, 0, row[variable].size - 1)
+        base = row[variable].values[before]
         peak = max(setting(row, "V_th"), SPIKE_PEAK_MIN_MV)
         ax.vlines(times, base, peak, color=drawn.get_color(), lw=drawn.get_linewidth(), alpha=drawn.get_alpha())
     return drawn

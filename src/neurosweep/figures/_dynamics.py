@@ -78,7 +78,7 @@ def phase_plane(
         start = (initial_value(run, x_name), initial_value(run, y_name))
         if None not in start:  # the trajectory from its initial point (t = 0 is not recorded)
             x_values, y_values = np.r_[start[0], x_values], np.r_[start[1], y_values]
-            ax.plot(*start, "k^", ms=6, label=f"start ({start[0]:g}, {start[1]:g})", zorder=6)
+            ax.plot(*start, "k^", ms=6, label=f"start ({start[0]:g}, {start[1]:g})", zorder=6, clip_on=False)
         resets = np.isnan(x_values).any()
         ax.plot(x_values, y_values, color="k", lw=1, label="trajectory (split at resets)" if resets else "trajectory")
     if fixed is not None:

@@ -60,7 +60,7 @@ def adex_phase_plane(
         trace.set_ylabel("V (mV)", color="tab:blue")
         twin.set_ylabel("w (pA)", color="tab:orange")
         phase_plane(axes[row, 1], plane, fixed, run, reset=setting(run, "V_reset"))
-        axes[row, 1].set_title(f"{name}, I = {setting(run, 'I'):g}")
+        axes[row, 1].set_title(f"{name}, I = {setting(run, 'I'):g} pA")
     return fig
 
 
@@ -82,5 +82,5 @@ def adex_bifurcation(tonic_branch: xr.Dataset, transient_branch: xr.Dataset, pla
     axes[0, 2].set_title("transient set: V*(I), I in [50, 57] of [20, 70]")
     for ax, current in zip(axes[1], planes["I"].values):
         phase_plane(ax, planes.sel(I=current), fixed.sel(I=[current]), runs.sel(I=[current]), reset=setting(runs, "V_reset"))
-        ax.set_title(f"I = {current:g}")
+        ax.set_title(f"I = {current:g} pA")
     return fig

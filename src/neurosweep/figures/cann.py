@@ -22,7 +22,7 @@ from neurosweep.figures import register, register_animation
 from neurosweep.figures._common import points, setting
 
 U_STYLE = {"color": "tab:orange", "ls": "--", "label": "U"}
-I_STYLE = {"color": "tab:blue", "label": "Iext"}
+I_STYLE = {"color": "tab:blue", "label": "I_ext"}
 X_LABEL = "x (rad)"
 STATE_COLORS = ("0.85", "tab:blue", "tab:red")
 
@@ -32,7 +32,7 @@ def _at(run: xr.Dataset, t_ms: float) -> xr.Dataset:
     return run.sel(time=t_ms, method="nearest")
 
 
-def _snapshot(ax: Axes, run: xr.Dataset, t_ms: float, u_scale: float = 1.0, input_label: str = "Iext", arrow: bool = False) -> None:
+def _snapshot(ax: Axes, run: xr.Dataset, t_ms: float, u_scale: float = 1.0, input_label: str = "I_ext", arrow: bool = False) -> None:
     """I_ext(x) and U(x) (dashed) at ``t_ms``, the course's snapshot."""
     now = _at(run, t_ms)
     x = run["x"].values
@@ -167,7 +167,7 @@ def cann_anticipative_tracking(dataset: xr.Dataset, times_ms: Sequence[float] = 
         ax.plot(one["time"], one["bump_minus_stimulus_rad"], label=f"v_ext = {setting(one, 'speed_rad_per_ms'):g} rad/ms (mean lead {float(one['tracking_lead_rad']):.3f} rad)")
     ax.axhline(0.0, color="0.5", lw=0.8)
     ax.set(xlabel="t (ms)", ylabel="bump - stimulus (rad)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper right")
     return fig
 
 
@@ -222,7 +222,7 @@ def cann2d_levy_flight(dataset: xr.Dataset, snapshot_step: int = 20, n_bins: int
     axes[1, 1].hist(steps, bins=bins, color="tab:blue")
     axes[1, 1].set(xscale="log", yscale="log", title="step sizes (log axes)", xlabel="step size (rad per record)", ylabel="count")
     axes[1, 2].hist(steps, bins=n_bins, color="tab:blue")
-    axes[1, 2].set(title="step sizes (the course's linear axes)", xlabel="step size (rad per record)", ylabel="count", yscale="log")
+    axes[1, 2].set(title="step sizes (log count axis)", xlabel="step size (rad per record)", ylabel="count", yscale="log")
     return fig
 
 
@@ -297,7 +297,7 @@ def cann_bump_height_vs_k(dataset: xr.Dataset) -> Figure:
         right.plot(fine / kc, fine * theory / J0, color=color, lw=1)
         right.plot(k / kc, k * height / J0, "o", color=color, ms=4, label=f"J0 = {J0:g}")
     left.set(xscale="log", yscale="log", xlabel="k (1)", ylabel="bump height at 300 ms (1)", title="Bump height against global inhibition")
-    left.legend(loc="upper right", fontsize=7, ncol=2)
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7, ncol=3)
     right.axvline(1.0, color="0.4", ls="--", lw=0.9)
     right.set(xlabel="k / k_c (1)", ylabel="k U / J0 (1)", title="Collapse onto one curve (lines: closed form)", xlim=(0, 1.3))
     right.legend(loc="upper right")
@@ -329,7 +329,7 @@ def cann_sfa_phase_diagram(dataset: xr.Dataset) -> Figure:
         ax.set_xticks(np.arange(len(k)), [f"{v:g}" for v in k], rotation=60)
         ax.set_yticks(np.arange(len(m)), [f"{v:g}" for v in m])
         ax.set(xlabel="k (1)", ylabel="m (1)")
-    axes[0].legend(loc="upper left", fontsize=8, framealpha=0.9)
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), fontsize=8, ncols=2)
     axes[0].set_title("state at the end of the run")
     axes[1].set_title("speed of the travelling wave")
     return fig

@@ -158,7 +158,7 @@ def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset, spiking: xr
     alpha, beta = float(noisy["weibull_threshold_pct"]), float(noisy["weibull_slope"])
     (a_low, a_high), (b_low, b_high) = noisy["weibull_threshold_pct_ci"].values, noisy["weibull_slope_ci"].values
     ax.plot(grid, weibull_accuracy(grid, alpha, beta), color="tab:red",
-            label=f"Weibull: alpha = {alpha:.1f} % [{a_low:.1f}, {a_high:.1f}]\n            beta = {beta:.2f} [{b_low:.2f}, {b_high:.2f}]")  # fmt: skip
+            label=f"Weibull: alpha = {alpha:.1f} % [{a_low:.1f}, {a_high:.1f}],\nbeta = {beta:.2f} [{b_low:.2f}, {b_high:.2f}]")  # fmt: skip
     if spiking is not None:
         c_spiking = spiking["coherence"].values
         n_spiking = spiking.sizes["seed"]
@@ -180,7 +180,10 @@ def dm_psychometric_rt(noisy: xr.Dataset, deterministic: xr.Dataset, spiking: xr
     ax.set_ylim(-0.12 * ax.get_ylim()[1], None)
     undecided = noisy["n_no_decision"].values
     c0 = float(mean[~positive][0]) if (~positive).any() else np.nan
-    text = f"c = 0: mean {c0:.0f} ms; deterministic: {'no decision' if np.isnan(det_t[det_c == 0]).all() else 'decides'}\nno decision (of {noisy.sizes['seed']}): " + ", ".join(f"{c:g}%: {int(u)}" for c, u in zip(coherence, undecided))
+    counts = [f"{c:g}%: {int(u)}" for c, u in zip(coherence, undecided)]
+    half = (len(counts) + 1) // 2
+    text = (f"c = 0: mean {c0:.0f} ms; deterministic: {'no decision' if np.isnan(det_t[det_c == 0]).all() else 'decides'}\n"
+            f"no decision (of {noisy.sizes['seed']}): " + ", ".join(counts[:half]) + ",\n" + ", ".join(counts[half:]))  # fmt: skip
     ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=8, va="bottom")
     ax.legend(loc="upper right")
     ax = axes[2]

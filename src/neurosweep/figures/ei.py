@@ -50,7 +50,7 @@ def ei_raster_rates(network: xr.Dataset, t_plot_ms: float = 100.0) -> Figure:
         axes[1, column].plot(rate["time_step"], rate, color=POPULATION_COLORS.get(str(name), "k"))
         axes[1, column].set(xlabel="t (ms)", ylabel=f"{name} rate (Hz)", xlim=(0, t_plot_ms))
         axes[0, column].set_title(f"{name} population")
-    fig.supxlabel(_stats_text(run), fontsize=9)
+    fig.suptitle(_stats_text(run), fontsize=9)
     return fig
 
 
@@ -74,9 +74,8 @@ def ei_single_neuron_inputs(network: xr.Dataset, neuron: int | None = None, t_pl
 
 def _tracking(ax: Axes, run: xr.Dataset, width_ms: float = 200.0, edge_ms: float = 100.0) -> None:
     """Min-max normalised input, E rate and I rate (BrainPy firing_rate, width 200 ms), edges dropped."""
-    time = run["time"].values
-    keep = (time > edge_ms) & (time <= time[-1] - edge_ms)
-    ax.plot(time[keep], _normalised(run["input_I"].values[keep]), color="k", lw=1.5, label="input (normalised)")
+    time = run["time"].values  # the input in full; only the smoothed rates lose their window's edges
+    ax.plot(time, _normalised(run["input_I"].values), color="k", lw=1.5, label="input (normalised)")
     for name in run["population_name"].values:
         rate = population_rate(run, name, width_ms)
         steps = rate["time_step"].values
@@ -116,9 +115,9 @@ def ei_sin_tracking(sine: xr.Dataset) -> Figure:
 def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr.Dataset) -> Figure:
     """Textbook variants (w_exc = 0.3, w_inh = 3.2, I_ext = 12, V0 ~ N(-60, 4)): (a) E raster over its 5-ms rate; (b) rate against input with linear fits; (c) a fast input step (12 -> 72 over 150-170 ms) in a 4000+1000 network with tau ~ N(20, 3) and the rate (10-ms window); (d) neuron #199's inputs and V with the threshold."""
     fig = plt.figure(figsize=(15, 10))
-    grid = fig.add_gridspec(2, 2, hspace=0.35, wspace=0.3)
+    grid = fig.add_gridspec(2, 2)
     run = _run(raster)
-    sub = grid[0, 0].subgridspec(2, 1, height_ratios=(3, 1), hspace=0.05)
+    sub = grid[0, 0].subgridspec(2, 1, height_ratios=(3, 1))
     ax_raster, ax_rate = fig.add_subplot(sub[0]), fig.add_subplot(sub[1])
     spike_raster(ax_raster, run, 0, "E", POPULATION_COLORS["E"], size=0.8)
     rate = population_rate(run, "E", 5.0)
@@ -156,13 +155,21 @@ def ei_textbook_variants(raster: xr.Dataset, rate_vs_input: xr.Dataset, step: xr
     ax.plot(cell["time"], cell["I_exc"] + cell["I_inh"] + setting(run, "I"), color="k", lw=1, label="total (+ I_ext)")
     twin = ax.twinx()
     twin.spines["right"].set_visible(True)
-    twin.plot(cell["time"], cell["V"], color="tab:green", lw=1, label="V")
+    twin.plot(cell["time"], _split_at_drops(cell["V"].values), color="tab:green", lw=1, label="V")
     threshold = json.loads(run.attrs["experiment_config"]).get("params", {}).get("V_th", -50.0)  # the model default
     twin.axhline(threshold, color="tab:green", ls=":", lw=1)
     twin.set_ylabel("V (mV); dotted: threshold", color="tab:green")
     ax.set(xlabel="t (ms)", ylabel="input (mV)", title=f"(d) neuron #{neuron}: the recorded neuron nearest #199 that fires")
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=3, fontsize=8)
     return fig
+
+
+def _split_at_drops(values: np.ndarray, drop_mv: float = 5.0) -> np.ndarray:
+    """A network neuron's V with NaN after each reset (a fall of more than ``drop_mv`` in one
+    record), so no line is drawn through it (its spikes are in the population's event list)."""
+    split = values.astype(float).copy()
+    split[1:][np.diff(values) < -drop_mv] = np.nan
+    return split
 
 
 def _firing_neuron(run: xr.Dataset, wanted: int) -> int:
@@ -210,5 +217,5 @@ def ei_balance_sweep(sweep: xr.Dataset, active_hz: float = 1.0, course_point: tu
             ax.contour(x, y, np.where(np.isfinite(cv_active), cv_active, 0.0), levels=[0.8], colors="w", linewidths=1.5)
         ax.plot(*course_point, marker="*", ms=13, color="w", mec="k", ls="none")
         ax.set(xlabel="I_ext", ylabel="w_inh", title=title)
-    fig.supxlabel("white contour: CV of ISI = 0.8 over active runs; grey: no active run; star: the course's network (I_ext = 20, w_inh = 6.7)", fontsize=9)
+    fig.suptitle("white contour: CV of ISI = 0.8 over active runs; grey: no active run; star: the course's network (I_ext = 20, w_inh = 6.7)", fontsize=9)
     return fig

@@ -107,7 +107,7 @@ def gate_kinetics_curves(kinetics: xr.Dataset) -> Figure:
         for c, gate in enumerate(GATE_COLORS):
             ax = axes[r, c]
             ax.plot(kinetics["V"], kinetics[pattern.format(gate)], color=GATE_COLORS[gate])
-            ax.set_title(pattern.format(gate).replace("_inf", " inf"), fontsize=10)
+            ax.set_title(pattern.format(gate), fontsize=10)
             if c == 0:
                 ax.set_ylabel(ylabel)
             if r == len(rows) - 1:
@@ -154,8 +154,8 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
     fig, (ax, ax_eig) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True, gridspec_kw={"height_ratios": (3, 1.5)}, layout="constrained")
     flat = points(rest)
     window = _rate_window(rest)
-    ax.plot(flat["I"], flat["firing_rate_hz"], "-", color="k", lw=1.0, label=f"from rest, step at t = 0 ({window})", zorder=3)
-    I_rand, rate_rand = xr.broadcast(random_start["I"], random_start["firing_rate_hz"])
+    ax.plot(flat["I"], _regular_rate(flat), "-", color="k", lw=1.0, label=f"from rest, step at t = 0 (1000 / mean ISI, {window})", zorder=3)
+    I_rand, rate_rand = xr.broadcast(random_start["I"], _regular_rate(random_start))
     ax.plot(I_rand.values.ravel(), rate_rand.values.ravel(), "o", ms=4, mfc="none", color="tab:purple", label="from random V0 ~ U(-70, -60)")
     ramp_flat = points(ramp).isel(point=0)
     rising = ramp_flat["input_rising"].values == 1
@@ -184,17 +184,23 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
         if np.isfinite(location) and (name == "continuous" or abs(location - hopf) > 1e-6):
             ax_eig.axvline(location, color=color, ls=":", lw=1)
             ax.axvline(location, color=color, ls=":", lw=1)
-            ax.annotate(f"Hopf, {name}: I = {location:.2f}", (location, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3 if name == "continuous" else -15),
-                        textcoords="offset points", fontsize=8, color=color, va="top")  # fmt: skip
+            right = name == "continuous"  # the two labels on either side of their lines, never crossed by the other
+            ax.annotate(f"Hopf, {name}: I = {location:.2f}", (location, 1.0), xycoords=("data", "axes fraction"), xytext=(3 if right else -3, -3),
+                        textcoords="offset points", fontsize=8, color=color, va="top", ha="left" if right else "right")  # fmt: skip
     if np.isfinite(firing_low) and np.isfinite(simulated_hopf) and firing_low < simulated_hopf:
         ax.axvspan(firing_low, simulated_hopf, color="0.88", zorder=0)
-        ax.annotate("bistable in\nsimulation:\nrest + firing", ((firing_low + simulated_hopf) / 2, 0.03), xycoords=("data", "axes fraction"),
-                    ha="center", fontsize=8)  # fmt: skip
+        ax.annotate("bistable in\nsimulation:\nrest + firing", ((firing_low + simulated_hopf) / 2, 0.3), xycoords=("data", "axes fraction"),
+                    ha="center", va="center", fontsize=8)  # fmt: skip
     ax.set(ylabel="firing rate (Hz)", title=f"HH f-I curve ({rest.attrs.get('integrator', '')}, dt = {rest.attrs.get('dt_ms', '')} ms)")
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.9), fontsize=8)
+    ax.legend(loc="lower right", fontsize=8)
     ax_eig.set(xlabel="I (uA/cm2)", ylabel="growth rate of\nrest (1/ms)")
     ax_eig.legend(loc="lower right", fontsize=7)
     return fig
+
+
+def _regular_rate(dataset: xr.Dataset) -> xr.DataArray:
+    """1000 / mean ISI in the rate window (no 1/window quantisation), 0 where nothing fired."""
+    return dataset["isi_rate_hz"].where(dataset["spike_count"] > 0, 0.0)
 
 
 def _rate_window(dataset: xr.Dataset) -> str:

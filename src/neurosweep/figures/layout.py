@@ -38,6 +38,7 @@ class _Text:
     name: str
     box: Bbox
     owner: object  # texts of one owner (a legend, one axis' tick labels) are judged as one
+    artist: Text | None = None
 
 
 def _describe(artist: Artist, kind: str, ax: Axes | None) -> str:
@@ -59,7 +60,7 @@ def _texts(figure: Figure, renderer) -> list[_Text]:
         if isinstance(artist, Text) and artist.get_visible() and artist.get_text().strip():
             box = artist.get_window_extent(renderer)
             if box.width > 0 and box.height > 0:
-                found.append(_Text(_describe(artist, kind, ax), box, owner))
+                found.append(_Text(_describe(artist, kind, ax), box, owner, artist))
 
     titles = {name.strip("_"): getattr(figure, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")}
     for text in figure.texts:
@@ -105,6 +106,30 @@ def _overlap(a: Bbox, b: Bbox) -> bool:
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
     height = min(a.y1, b.y1) - max(a.y0, b.y0)
     return width > OVERLAP_PX and height > OVERLAP_PX
+
+
+def _texts_overlap(a: _Text, b: _Text, renderer) -> bool:
+    """Box overlap; for two texts turned by the same slanted angle (rotated tick labels), the
+    overlap of their turned rectangles, not of the upright boxes around them."""
+    if not _overlap(a.box, b.box):
+        return False
+    if a.artist is None or b.artist is None:
+        return True
+    angle = a.artist.get_rotation()
+    if angle % 90 == 0 or abs(angle - b.artist.get_rotation()) > 1e-6:
+        return True
+    theta = np.deg2rad(angle)
+    turn = np.array([[np.cos(theta), np.sin(theta)], [-np.sin(theta), np.cos(theta)]])  # rotation by -angle
+    sizes = []
+    for text in (a.artist, b.artist):
+        upright = text.get_rotation()
+        text.set_rotation(0)
+        box = text.get_window_extent(renderer)
+        text.set_rotation(upright)
+        sizes.append((box.width, box.height))
+    centres = [turn @ np.array([(t.box.x0 + t.box.x1) / 2, (t.box.y0 + t.box.y1) / 2]) for t in (a, b)]
+    dx, dy = np.abs(centres[0] - centres[1])
+    return dx < (sizes[0][0] + sizes[1][0]) / 2 - OVERLAP_PX and dy < (sizes[0][1] + sizes[1][1]) / 2 - OVERLAP_PX
 
 
 def _line_points(line: Line2D, spacing_px: float = 2.0) -> np.ndarray:
@@ -199,7 +224,7 @@ def layout_problems(figure: Figure) -> list[str]:
     for a, b in itertools.combinations(texts, 2):
         if a.owner is b.owner:
             continue
-        if _overlap(a.box, b.box):
+        if _texts_overlap(a, b, renderer):
             problems.append(f"{a.name} overlaps {b.name}")
     for ax in figure.axes:
         if not ax.get_visible():

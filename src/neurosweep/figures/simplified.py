@@ -131,7 +131,7 @@ def expif_deltaT(runs: xr.Dataset, by_delta_T: xr.Dataset, by_V_T: xr.Dataset) -
     for k in range(flat.sizes["point"]):
         row = flat.isel(point=k)
         spiking_trace(axes[0], row, lw=1, label=f"delta_T = {setting(row, 'delta_T'):g}")
-    axes[0].set(xlim=(7, 25), xlabel="t (ms)", ylabel="V (mV)", title="(a) I = 8, V0 = -68, dt = 0.001 ms")
+    axes[0].set(xlim=(0, 25), xlabel="t (ms)", ylabel="V (mV)", title="(a) I = 8, V0 = -68 mV, dt = 0.001 ms")
     axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize=8)
     for ax, curves, axis, title in ((axes[1], by_delta_T, "delta_T", "(b) V_T = -60"), (axes[2], by_V_T, "V_T", "(c) delta_T = 0.2")):
         for value in curves[axis].values:

@@ -20,11 +20,25 @@ _UNITS = (
     (re.compile(r"\bm([AFS])/cm2\b"), r"m\1/cm²"),
     (re.compile(r"\bcm2\b"), "cm²"),
     (re.compile(r"\bms\^-1\b|\b1/ms\b"), "ms⁻¹"),
+    (re.compile(r"\b([GMk]?)Ohm\b"), r"\1Ω"),
 )
 #: Plain names -> mathtext symbols (subscripts follow as in ``tau_w``).
 _GREEK = {"tau": r"\tau", "delta": r"\delta", "Delta": r"\Delta", "lambda": r"\lambda", "mu": r"\mu", "sigma": r"\sigma",
           "alpha": r"\alpha", "beta": r"\beta", "theta": r"\theta", "omega": r"\omega", "phi": r"\phi", "rho": r"\rho"}  # fmt: skip
 _SYMBOL = re.compile(r"\b(delta_T|" + "|".join(_GREEK) + r")(?:_([A-Za-z0-9]+)|([0-9]))?(?![A-Za-z0-9])")
+
+
+#: A one-letter name with a subscript (V_th, g_Na, I_ext, k_c, x_inf) or a digit (V0, J0, a0, s1).
+_SUBSCRIPTED = re.compile(r"(?<![A-Za-z0-9_\\{$])([A-Za-z])(?:_([A-Za-z0-9]+)|([0-9]))(?![A-Za-z0-9_])")
+_SIGNS = ((re.compile(r"\+/-"), "±"), (re.compile(r"\^2\b"), "²"))
+
+
+def _subscripted(match: re.Match[str]) -> str:
+    name, subscript = match.group(1), match.group(2) or match.group(3)
+    if subscript == "inf":
+        return f"${name}_\\infty$"
+    subscript = subscript if len(subscript) == 1 else rf"\mathrm{{{subscript}}}"
+    return f"${name}_{{{subscript}}}$"
 
 
 def _symbol(match: re.Match[str]) -> str:
@@ -41,9 +55,12 @@ def typeset_text(text: str) -> str:
     """``text`` with units and Greek names as printed (unchanged if it holds mathtext already)."""
     if "$" in text:
         return text
-    for pattern, replacement in _UNITS:
+    for pattern, replacement in (*_UNITS, *_SIGNS):
         text = pattern.sub(replacement, text)
-    return _SYMBOL.sub(_symbol, text)
+    text = _SYMBOL.sub(_symbol, text)
+    # One-letter names outside the mathtext already written (split on it, keep it as it is).
+    parts = re.split(r"(\$[^$]*\$)", text)
+    return "".join(part if part.startswith("$") else _SUBSCRIPTED.sub(_subscripted, part) for part in parts)
 
 
 def typeset(figure: Figure) -> Figure:

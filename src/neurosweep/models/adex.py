@@ -31,11 +31,11 @@ class Params:
     V_th: float = param(-55.0, "mV", "spike cut-off")
     V_T: float = param(-59.9, "mV", "threshold of the exponential term")
     delta_T: float = param(3.48, "mV", "spike slope factor", domain="> 0")
-    a: float = param(1.0, "1", "subthreshold adaptation coupling (w per mV)")
-    b: float = param(1.0, "1", "spike-triggered adaptation increment")
+    a: float = param(1.0, "nS", "subthreshold adaptation coupling (pA of w per mV)")
+    b: float = param(1.0, "pA", "spike-triggered adaptation increment")
     tau: float = param(10.0, "ms", "membrane time constant", domain="> 0")
     tau_w: float = param(30.0, "ms", "adaptation time constant", domain="> 0")
-    R: float = param(1.0, "mV", "membrane resistance (mV per unit of input)", domain="> 0")
+    R: float = param(1.0, "GOhm", "membrane resistance (mV per pA of input)", domain="> 0")
     tau_ref: float = param(0.0, "ms", "absolute refractory period", domain=">= 0")
 
 
@@ -82,9 +82,9 @@ MODEL = ModelSpec(
     step=step,
     variables={
         "V": Variable("mV", "membrane potential"),
-        "w": Variable("1", "adaptation variable"),
+        "w": Variable("pA", "adaptation current"),
         "t_last_spike_ms": LAST_SPIKE,
     },
-    inputs={"I": "1"},
+    inputs={"I": "pA"},
     continuous=("V", "w"),
 )
