@@ -63,7 +63,7 @@ def test_bad_experiment_is_rejected_with_its_key(changes, message):
 
 
 def test_schema_rejects_unknown_top_level_and_experiment_keys():
-    with pytest.raises(ConfigError, match=r"experimnts: unknown key; allowed: \['default_chunk_size', 'experiments'"):
+    with pytest.raises(ConfigError, match=r"experimnts: unknown key; allowed: \['chunk_memory_mb', 'default_chunk_size', 'experiments'"):
         parse_config({"experiments": {"x": GOOD}, "experimnts": {}})
     with pytest.raises(ConfigError, match=r"experiments\.x\.dt_ms: 'fast' is not of type 'number'"):
         parse_config({"experiments": {"x": {**GOOD, "dt_ms": "fast"}}})
@@ -160,7 +160,10 @@ def test_a_sweep_of_a_million_points_gets_a_warning_with_its_cost():
     from neurosweep.experiments import size_warnings
 
     sweep = {"grid": {"I": {"start": 0, "stop": 30, "num": 1000}, "tau": {"start": 5, "stop": 20, "num": 1000}}}
-    big = parse_config({"experiments": {"x": {"model": "lif", "t_stop_ms": 10, "protocol": {"kind": "constant"}, "sweep": sweep}}})
+    big_config = {"experiments": {"x": {"model": "lif", "t_stop_ms": 10, "protocol": {"kind": "constant"}, "sweep": sweep}}}
+    big = parse_config(big_config)
     (line,) = size_warnings(big)
-    assert "1,000,000 sweep points in 15,625 jobs of 64" in line and "CPU-hours" in line
+    assert "1,000,000 sweep points in 245 jobs of 4,082 (about" in line and "CPU-hours" in line
+    (fixed,) = size_warnings(parse_config({"experiments": big_config["experiments"], "default_chunk_size": 64}))
+    assert "sweep points in 15,625 jobs of 64" in fixed, fixed
     assert size_warnings(parse_config({"experiments": {"x": GOOD}})) == []

@@ -6,7 +6,7 @@ import numpy as np
 import xarray as xr
 from helpers import simulate
 
-from neurosweep.experiments import parse_experiment
+from neurosweep.experiments import RESULT_COPIES, parse_experiment, result_bytes_per_point
 from neurosweep.runner import run_chunk
 
 SWEEP = {
@@ -21,8 +21,9 @@ SWEEP = {
 }
 
 
-def _all_chunks(chunk_size: int) -> xr.Dataset:
-    experiment = parse_experiment("x", {**SWEEP, "chunk_size": chunk_size})
+def _all_chunks(chunk_size: int | None, chunk_memory_mb: float = 512.0) -> xr.Dataset:
+    raw = SWEEP if chunk_size is None else {**SWEEP, "chunk_size": chunk_size}
+    experiment = parse_experiment("x", raw, chunk_memory_mb=chunk_memory_mb)
     parts = [run_chunk(experiment, k) for k in range(experiment.n_chunks)]
     width = max(p.sizes["spike"] for p in parts)
     parts = [p.pad(spike=(0, width - p.sizes["spike"])) for p in parts]
@@ -36,6 +37,21 @@ def test_result_does_not_depend_on_chunk_size_or_position():
     np.testing.assert_array_equal(whole["V"].values, split["V"].values)
     np.testing.assert_array_equal(whole["n_spikes"].values, split["n_spikes"].values)
     np.testing.assert_array_equal(whole["spike_time_ms"].values, split["spike_time_ms"].values)
+
+
+def test_a_chunk_size_chosen_from_the_memory_budget_gives_the_same_results():
+    """Without chunk_size, the points per job come from the budget (chunk_memory_mb): a budget of
+    three points' results splits the 10 points into 4 even jobs of 3, with the same numbers."""
+    per_point = RESULT_COPIES * result_bytes_per_point(parse_experiment("x", SWEEP))
+    assert per_point > 0
+    tight = parse_experiment("x", SWEEP, chunk_memory_mb=3.5 * per_point / 1e6)
+    assert (tight.chunk_size, tight.n_chunks) == (3, 4)
+    roomy = parse_experiment("x", SWEEP)
+    assert (roomy.chunk_size, roomy.n_chunks) == (10, 1)
+    chosen = _all_chunks(None, chunk_memory_mb=3.5 * per_point / 1e6)
+    fixed = _all_chunks(10)
+    np.testing.assert_array_equal(chosen["V"].values, fixed["V"].values)
+    np.testing.assert_array_equal(chosen["spike_time_ms"].values, fixed["spike_time_ms"].values)
 
 
 def test_same_config_and_seed_give_identical_data_and_seeds_differ():

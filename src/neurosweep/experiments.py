@@ -49,7 +49,14 @@ CONSTANT_INPUT_KINDS = ("fixed_points", "vector_field", "slow_points")
 INIT_SUFFIX = "_init"
 PRECISIONS = ("float32", "float64")
 DEVICES = ("auto", "cpu", "gpu")
-DEFAULT_CHUNK_SIZE = 64
+#: The memory budget (MB) of one job's results from which a chunk size is chosen (``chunk_memory_mb``).
+DEFAULT_CHUNK_MEMORY_MB = 512.0
+#: A chosen chunk never holds more points than this: a job stays minutes long, and a sweep of
+#: 10^5 points still spreads over 25 jobs for the cores and nodes there are.
+MAX_AUTO_CHUNK = 4096
+#: Results take about this many times their stored size in a job (device buffers, host copies, the
+#: xarray Dataset, the store's encoder).
+RESULT_COPIES = 4
 # Multiples are checked to this relative tolerance: 37 / 0.1 is 369.99999999999994 in floats.
 _MULTIPLE_RTOL = 1e-9
 
@@ -372,7 +379,9 @@ def _resolve_initial(raw: Mapping[str, Any], model: ModelSpec, key: str) -> dict
     return dict(raw)
 
 
-def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int = DEFAULT_CHUNK_SIZE) -> Experiment:
+def parse_experiment(
+    name: str, raw: Mapping[str, Any], default_chunk_size: int | None = None, chunk_memory_mb: float = DEFAULT_CHUNK_MEMORY_MB
+) -> Experiment:
     """Validate one experiment's config; raise :class:`ConfigError` naming the key at fault."""
     key = f"experiments.{name}"
     known = {
@@ -528,7 +537,8 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         if analysis not in ANALYSES:
             _fail(f"{key}.analyses", f"unknown analysis {analysis!r}; allowed: {sorted(ANALYSES)}")
     analysis_options = _resolve_analysis_options(raw.get("analysis_options", {}), analyses, f"{key}.analysis_options")
-    chunk_size = int(raw.get("chunk_size", default_chunk_size))
+    chosen = raw.get("chunk_size", default_chunk_size)
+    chunk_size = int(chosen) if chosen is not None else MAX_AUTO_CHUNK
     if chunk_size < 1:
         _fail(f"{key}.chunk_size", f"must be >= 1, got {chunk_size}")
 
@@ -565,8 +575,38 @@ def parse_experiment(name: str, raw: Mapping[str, Any], default_chunk_size: int 
         continuation=continuation,
         config=dict(raw),
     )
+    if chosen is None:
+        return dataclasses.replace(experiment, chunk_size=auto_chunk_size(experiment, chunk_memory_mb))
     # A chunk never holds more than the sweep: padding a 1-point run to 64 would waste 63 runs.
     return dataclasses.replace(experiment, chunk_size=min(chunk_size, experiment.n_points))
+
+
+def result_bytes_per_point(experiment: Experiment) -> int:
+    """An estimate of one sweep point's results in a simulate job: its recorded traces, its spike
+    bits (one bit per step and spiking element, decoded into events later) and its state."""
+    model = experiment.model
+    sizes = model.sizes(model.defaults(**experiment.params))
+    n_elements = math.prod(sizes.values()) if sizes else 1
+    itemsize = 8 if experiment.precision == "float64" else 4
+    n_steps = experiment.n_steps if experiment.kind == "simulation" else 1
+    n_records = n_steps // experiment.record_every_steps if experiment.record_variables else 0
+    recorded = 0
+    for name in experiment.record_variables:
+        dims = model.variables[name].dims if name in model.variables else ()
+        recorded += (len(experiment.record_neurons) or n_elements) if dims else 1
+    spikes = -(-n_steps // 32) * 4 * n_elements if model.spikes is not None and experiment.kind == "simulation" else 0
+    state = 16 * itemsize * n_elements
+    return n_records * recorded * itemsize + spikes + state
+
+
+def auto_chunk_size(experiment: Experiment, chunk_memory_mb: float = DEFAULT_CHUNK_MEMORY_MB) -> int:
+    """Points per job from the sweep's size and the memory budget: as many as fit the budget (at
+    most :data:`MAX_AUTO_CHUNK`), then spread evenly over the jobs that takes, so that the last
+    chunk is not mostly padding."""
+    per_point = RESULT_COPIES * result_bytes_per_point(experiment)
+    fits = max(1, min(MAX_AUTO_CHUNK, int(chunk_memory_mb * 1e6 // max(per_point, 1))))
+    n_jobs = math.ceil(experiment.n_points / fits)
+    return math.ceil(experiment.n_points / n_jobs)
 
 
 def _schema_errors(config: Mapping[str, Any]) -> None:
@@ -628,10 +668,12 @@ def size_warnings(experiments: Mapping[str, Experiment]) -> list[str]:
     for name, experiment in experiments.items():
         if experiment.n_points > LARGE_SWEEP_POINTS:
             jobs = experiment.n_chunks
+            results_mb = RESULT_COPIES * result_bytes_per_point(experiment) * experiment.chunk_size / 1e6
             lines.append(
-                f"experiments.{name}: {experiment.n_points:,} sweep points in {jobs:,} jobs of {experiment.chunk_size}; "
-                f"job start-up alone is about {jobs * JOB_START_S / 3600:.1f} CPU-hours before any simulation. "
-                "Raise chunk_size (or default_chunk_size) and run it on a GPU or through the slurm profile."
+                f"experiments.{name}: {experiment.n_points:,} sweep points in {jobs:,} jobs of {experiment.chunk_size:,} "
+                f"(about {results_mb:,.0f} MB each at its peak); their start-up alone is about {jobs * JOB_START_S / 3600:.1f} "
+                "CPU-hours, before the simulation. chunk_memory_mb sets the points per job; a GPU or the slurm profile runs "
+                "the jobs side by side."
             )
     return lines
 
@@ -640,9 +682,10 @@ def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
     """Validate a whole config (finite numbers, schema, then every experiment and figure reference)."""
     _non_finite(config, "")
     _schema_errors(config)
-    chunk_size = int(config.get("default_chunk_size", DEFAULT_CHUNK_SIZE))
+    chunk_size = config.get("default_chunk_size")
+    budget = float(config.get("chunk_memory_mb", DEFAULT_CHUNK_MEMORY_MB))
     experiments = {
-        name: parse_experiment(name, raw, chunk_size) for name, raw in config["experiments"].items()
+        name: parse_experiment(name, raw, chunk_size, budget) for name, raw in config["experiments"].items()
     }
     for figure, spec in config.get("figures", {}).items():
         for name in spec["experiments"]:

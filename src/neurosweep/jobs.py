@@ -28,16 +28,16 @@ def experiment_from_json(spec: str | Mapping[str, Any]) -> Experiment:
     """Rebuild an experiment from :meth:`Experiment.to_json` (what rules pass as params)."""
     raw = json.loads(spec) if isinstance(spec, str) else dict(spec)
     name = raw.pop("name")
-    return parse_experiment(name, raw, int(raw.get("chunk_size", 64)))
+    return parse_experiment(name, raw)  # its chunk_size is in the spec, resolved
 
 
 def spec_from_config(config: Mapping[str, Any], name: str) -> str:
     """Experiment ``name`` of a whole config as the JSON a job takes (what a rule's script
     passes: the config reaches a job whole, so its description is not a rerun trigger)."""
-    from neurosweep.experiments import DEFAULT_CHUNK_SIZE
+    from neurosweep.experiments import DEFAULT_CHUNK_MEMORY_MB
 
-    chunk_size = int(config.get("default_chunk_size", DEFAULT_CHUNK_SIZE))
-    return parse_experiment(name, config["experiments"][name], chunk_size).to_json()
+    budget = float(config.get("chunk_memory_mb", DEFAULT_CHUNK_MEMORY_MB))
+    return parse_experiment(name, config["experiments"][name], config.get("default_chunk_size"), budget).to_json()
 
 
 def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:
