@@ -2,33 +2,29 @@
 # parsed, so a bad config fails before any job starts, in a line or two that name the key.
 from snakemake.logging import logger
 
-from neurosweep.experiments import parse_config, read_config, size_warnings
-from neurosweep.figures import PLOTS, caption as plot_caption, check_figures
-from neurosweep.figures import section as figure_section_of
-from neurosweep.models import model_module
-from neurosweep.sources import analysis_modules, digest, simulation_modules
+from neurosweep.plan import PlanError, workflow_plan
 
 
 def validated(config):
-    """The experiments of ``config``, after every check; a config error ends the run here with
-    its message alone (a traceback through the checks would bury the key it names)."""
+    """The plan of ``config`` (neurosweep.plan), after every check: a key given twice, the
+    schema, finite numbers, every experiment and figure. Remembered in .snakemake/neurosweep/
+    for the same config and code, so a dry run skips the imports. A config error ends the run
+    here with its message alone (a traceback through the checks would bury the key it names).
+    """
     import sys
 
     try:
-        # A key given twice is an error (the YAML Snakemake read kept the last one silently).
-        for path in workflow.configfiles:
-            read_config(path)
-        # The schema (workflow/schemas/), finite numbers, then every experiment and figure.
-        experiments = parse_config(config)
-        check_figures(config.get("figures", {}), experiments)
-    except ValueError as error:  # ConfigError and FigureSpecError
-        logger.error(f"{type(error).__name__}: {error}")
+        return workflow_plan(
+            config, workflow.configfiles, cache_dir=".snakemake/neurosweep"
+        )
+    except PlanError as error:
+        logger.error(str(error))
         sys.exit(1)
-    return experiments
 
 
-EXPERIMENTS = validated(config)
-for line in size_warnings(EXPERIMENTS):
+PLAN = validated(config)
+EXPERIMENTS = PLAN["experiments"]
+for line in PLAN["warnings"]:
     logger.warning(line)
 FIGURES = config.get("figures", {})
 JAX_CACHE_DIR = config.get("jax_cache_dir", ".jax_cache")
@@ -65,38 +61,36 @@ wildcard_constraints:
 
 def experiment_fingerprint(wildcards):
     """What of an experiment's config changes its results (a rerun trigger; not its description)."""
-    return EXPERIMENTS[wildcards.experiment].fingerprint()
+    return EXPERIMENTS[wildcards.experiment]["fingerprint"]
 
 
 def simulate_code(wildcards):
     """Digest of the code a simulate job runs (its model's module, the runner, the store)."""
-    model = EXPERIMENTS[wildcards.experiment].model
-    return digest(simulation_modules(model_module(model.name)))
+    return EXPERIMENTS[wildcards.experiment]["simulate_code"]
 
 
 def store_code(wildcards):
-    return digest(["neurosweep.store"])
+    return PLAN["store_code"]
 
 
 def analyse_code(wildcards):
-    return digest(analysis_modules(EXPERIMENTS[wildcards.experiment].analyses))
+    return EXPERIMENTS[wildcards.experiment]["analyse_code"]
 
 
 def figure_code(wildcards):
-    return digest(["neurosweep.store", PLOTS[figure_plot(wildcards)].__module__])
+    return PLAN["figures"][wildcards.figure]["code"]
 
 
 def chunk_stores(wildcards):
-    experiment = EXPERIMENTS[wildcards.experiment]
     return expand(
         "results/{experiment}/chunks/{chunk}.zarr",
-        experiment=experiment.name,
-        chunk=range(experiment.n_chunks),
+        experiment=wildcards.experiment,
+        chunk=range(EXPERIMENTS[wildcards.experiment]["n_chunks"]),
     )
 
 
 def simulate_gpus(wildcards):
-    return 1 if EXPERIMENTS[wildcards.experiment].device == "gpu" else 0
+    return 1 if EXPERIMENTS[wildcards.experiment]["device"] == "gpu" else 0
 
 
 def figure_experiments(wildcards):
@@ -118,15 +112,12 @@ def figure_plot(wildcards):
 def figure_caption(figure_id):
     """The plot's caption (or the config's); the report adds each experiment's description from
     the config (workflow/report/figure.rst), so a description edit reruns nothing."""
-    spec = FIGURES[figure_id]
-    return spec.get("caption") or plot_caption(spec.get("plot", figure_id))
+    return PLAN["figures"][figure_id]["caption"]
 
 
 def figure_section(wildcards):
     """The report category of a figure: its course section."""
-    spec = FIGURES[wildcards.figure]
-    models = [EXPERIMENTS[name].model_name for name in spec["experiments"]]
-    return figure_section_of(spec.get("plot", wildcards.figure), models)
+    return PLAN["figures"][wildcards.figure]["section"]
 
 
 def all_targets():
