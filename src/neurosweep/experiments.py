@@ -678,15 +678,16 @@ def size_warnings(experiments: Mapping[str, Experiment]) -> list[str]:
     return lines
 
 
+def chunking(config: Mapping[str, Any]) -> tuple[int | None, float]:
+    """The config's ``default_chunk_size`` (None: chosen per experiment) and ``chunk_memory_mb``."""
+    return config.get("default_chunk_size"), float(config.get("chunk_memory_mb", DEFAULT_CHUNK_MEMORY_MB))
+
+
 def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
     """Validate a whole config (finite numbers, schema, then every experiment and figure reference)."""
     _non_finite(config, "")
     _schema_errors(config)
-    chunk_size = config.get("default_chunk_size")
-    budget = float(config.get("chunk_memory_mb", DEFAULT_CHUNK_MEMORY_MB))
-    experiments = {
-        name: parse_experiment(name, raw, chunk_size, budget) for name, raw in config["experiments"].items()
-    }
+    experiments = {name: parse_experiment(name, raw, *chunking(config)) for name, raw in config["experiments"].items()}
     for figure, spec in config.get("figures", {}).items():
         for name in spec["experiments"]:
             if name not in experiments:

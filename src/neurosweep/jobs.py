@@ -34,10 +34,9 @@ def experiment_from_json(spec: str | Mapping[str, Any]) -> Experiment:
 def spec_from_config(config: Mapping[str, Any], name: str) -> str:
     """Experiment ``name`` of a whole config as the JSON a job takes (what a rule's script
     passes: the config reaches a job whole, so its description is not a rerun trigger)."""
-    from neurosweep.experiments import DEFAULT_CHUNK_MEMORY_MB
+    from neurosweep.experiments import chunking
 
-    budget = float(config.get("chunk_memory_mb", DEFAULT_CHUNK_MEMORY_MB))
-    return parse_experiment(name, config["experiments"][name], config.get("default_chunk_size"), budget).to_json()
+    return parse_experiment(name, config["experiments"][name], *chunking(config)).to_json()
 
 
 def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:

@@ -70,7 +70,6 @@ def _build(config: Mapping[str, Any], config_files: Iterable[str | Path]) -> dic
         plot = spec.get("plot", figure_id)
         models = [experiments[name].model_name for name in spec["experiments"]]
         plan_figures[figure_id] = {
-            "plot": plot,
             "caption": spec.get("caption") or figures.caption(plot),
             "section": figures.section(plot, models),
             "code": digest(["neurosweep.store", figures.PLOTS[plot].__module__]),

@@ -42,6 +42,12 @@ def saddle_nodes(fixed_points: xr.Dataset, axis: str) -> xr.Dataset:
     )
 
 
+def zero_crossings(values: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """Where ``growth`` changes sign along ``values``, linearly interpolated (NaNs skipped)."""
+    found = np.flatnonzero(np.isfinite(growth[:-1]) & np.isfinite(growth[1:]) & (np.sign(growth[:-1]) != np.sign(growth[1:])))
+    return np.array([values[k] - growth[k] * (values[k + 1] - values[k]) / (growth[k + 1] - growth[k]) for k in found], dtype=float)
+
+
 def hopf_points(fixed_points: xr.Dataset, axis: str) -> xr.Dataset:
     """Where the leading real part of a complex pair crosses zero along each fixed-point slot.
 
@@ -54,10 +60,5 @@ def hopf_points(fixed_points: xr.Dataset, axis: str) -> xr.Dataset:
     imag = fixed_points["eigenvalue_imag"].transpose(axis, "fixed_point", "eigen").values
     foci = np.where(np.abs(imag) > 0, real, -np.inf)
     leading = np.where(np.isfinite(foci).any(axis=-1), foci.max(axis=-1), np.nan)  # foci only
-    found = []
-    for slot in range(leading.shape[1]):
-        growth = leading[:, slot]
-        for k in np.flatnonzero(np.isfinite(growth[:-1]) & np.isfinite(growth[1:]) & (np.sign(growth[:-1]) != np.sign(growth[1:]))):
-            found.append(values[k] - growth[k] * (values[k + 1] - values[k]) / (growth[k + 1] - growth[k]))
-    found = np.sort(np.asarray(found, dtype=float))
+    found = np.sort(np.concatenate([zero_crossings(values, leading[:, slot]) for slot in range(leading.shape[1])]))
     return xr.Dataset({"location": ("bifurcation", found, {"long_name": f"Hopf {axis}", "units": fixed_points[axis].attrs.get("units", "1")})})

@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
+from neurosweep.dynamics.bifurcation import hopf_points, zero_crossings
 from neurosweep.figures import register
 from neurosweep.figures._common import label, points, provenance_note, select, setting
 
@@ -171,12 +172,14 @@ def fi_curve(rest: xr.Dataset, random_start: xr.Dataset, ramp: xr.Dataset, stabi
     firing_low = np.nanmin(current[falling]) if falling.any() else np.nan
     rest_point = stability.where(stability["stability"] > 0, drop=True)  # where Newton converged
     flow_rate = rest_point["eigenvalue_real"].max("eigen")
-    hopf = _zero_crossing(rest_point["I"].values, flow_rate.values)
+    found = hopf_points(rest_point, "I")["location"].values
+    hopf = float(found[0]) if found.size else float("nan")
     ax_eig.plot(rest_point["I"], flow_rate, color="k", label="continuous system: max Re(lambda)")
     simulated_hopf = hopf
     if "step_map_growth_rate" in rest_point:
         map_rate = rest_point["step_map_growth_rate"].max("eigen")
-        simulated_hopf = _zero_crossing(rest_point["I"].values, map_rate.values)
+        crossings = zero_crossings(rest_point["I"].values, map_rate.values)
+        simulated_hopf = float(crossings[0]) if crossings.size else float("nan")
         dt = stability["step_map_growth_rate"].attrs.get("long_name", "").rsplit("dt = ", 1)[-1]
         ax_eig.plot(rest_point["I"], map_rate, color="tab:red", ls="--", label=f"simulation's step map (dt = {dt}): max ln|mu|/dt")
     ax_eig.axhline(0, color="0.6", lw=0.8)
@@ -210,11 +213,3 @@ def _rate_window(dataset: xr.Dataset) -> str:
     stop = float(options.get("t_stop_ms", dataset.attrs.get("t_stop_ms", 0.0)))
     return f"spikes in {start / 1000:g}-{stop / 1000:g} s" if start else f"spikes in {stop / 1000:g} s"
 
-
-def _zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
-    """The first x where y crosses zero upward (linear interpolation), NaN if none."""
-    (index,) = np.nonzero((y[:-1] < 0) & (y[1:] >= 0))
-    if not index.size:
-        return float("nan")
-    k = int(index[0])
-    return float(x[k] + (x[k + 1] - x[k]) * (-y[k]) / (y[k + 1] - y[k]))
