@@ -42,6 +42,9 @@ def test_smoke_config_builds_its_figures_and_datasets(smoke_run):
     assert float(grid["firing_rate_hz"].sel(I=20.0).min()) > 30.0
     # 10 points in chunks of 4: three chunk stores, collected into one dataset
     assert len(list((smoke_run / "results" / "hh_gK_by_I" / "chunks").iterdir())) == 3
+    # A local run hands its jobs to the job server's warm workers (neurosweep.jobserver).
+    logs = list((smoke_run / "logs").rglob("*.log"))
+    assert logs and all("run by a job server worker" in path.read_text() for path in logs)
 
 
 def test_a_network_sweep_goes_through_every_stage(smoke_run):

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("neurosweep")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["__version__", "load"]
 
 
@@ -22,3 +15,16 @@ def load(experiment: str, results_dir: str = "results", analysis: bool = False):
     from neurosweep.store import open_experiment
 
     return open_experiment(experiment, results_dir, analysis=analysis)
+
+
+def __getattr__(name: str):
+    # The version is looked up when asked for: a job's command imports this package first and
+    # should pay for nothing it does not use (importlib.metadata costs about 0.1 s).
+    if name != "__version__":
+        raise AttributeError(f"module 'neurosweep' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("neurosweep")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "0.0.0+unknown"

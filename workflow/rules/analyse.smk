@@ -12,4 +12,4 @@ rule analyse:
         config=experiment_fingerprint,
         code=analyse_code,
     script:
-        "../scripts/analyse.py"
+        "../scripts/job.py"

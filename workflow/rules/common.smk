@@ -1,7 +1,9 @@
 # Config validation and the helpers every rule uses. Validation runs when the workflow is
 # parsed, so a bad config fails before any job starts, in a line or two that name the key.
 from snakemake.logging import logger
+from snakemake.settings.types import DeploymentMethod, ExecMode
 
+from neurosweep.jobserver import start as start_job_server, stop as stop_job_server
 from neurosweep.plan import PlanError, workflow_plan
 
 
@@ -28,6 +30,29 @@ for line in PLAN["warnings"]:
     logger.warning(line)
 FIGURES = config.get("figures", {})
 JAX_CACHE_DIR = config.get("jax_cache_dir", ".jax_cache")
+
+
+def job_server_workers():
+    """Warm worker processes for this run's jobs (neurosweep.jobserver): one per core up to 8,
+    or the config's job_workers; none where jobs do not run in this process's machine (Slurm)
+    or run in environments of their own (--use-conda)."""
+    if not workflow.local_exec or workflow.exec_mode != ExecMode.DEFAULT:
+        return 0
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return 0
+    return int(config.get("job_workers", min(workflow.cores, 8)))
+
+
+onstart:
+    start_job_server(job_server_workers())
+
+
+onsuccess:
+    stop_job_server()
+
+
+onerror:
+    stop_job_server()
 
 
 def slurm_node_cpus():

@@ -26,7 +26,7 @@ rule figure:
         caption=lambda wildcards: figure_caption(wildcards.figure),
         code=figure_code,
     script:
-        "../scripts/figure.py"
+        "../scripts/job.py"
 
 
 rule animation:
@@ -49,4 +49,4 @@ rule animation:
         experiments=figure_experiments,
         code=figure_code,
     script:
-        "../scripts/animation.py"
+        "../scripts/job.py"

@@ -15,7 +15,7 @@ rule simulate:
         code=simulate_code,
         jax_cache_dir=JAX_CACHE_DIR,
     script:
-        "../scripts/simulate.py"
+        "../scripts/job.py"
 
 
 rule collect:
@@ -32,4 +32,4 @@ rule collect:
         config=experiment_fingerprint,
         code=store_code,
     script:
-        "../scripts/collect.py"
+        "../scripts/job.py"
