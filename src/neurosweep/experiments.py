@@ -143,6 +143,16 @@ class Experiment:
     continuation: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     #: Scalar variables -> threshold: the first time each reaches it, tracked in the loop.
     record_first_crossing: tuple[tuple[str, float], ...] = ()
+    #: ``record: {spikes: statistics}``: the window (t_start_ms, t_stop_ms] of the spike
+    #: statistics computed in the loop instead of storing spike events; None stores the events.
+    spike_statistics_window_ms: tuple[float, float] | None = None
+
+    @property
+    def spike_statistics_steps(self) -> tuple[int, int] | None:
+        """The window in steps: a spike at step i (time (i + 1) dt) is in it when start < i + 1 <= stop."""
+        if self.spike_statistics_window_ms is None:
+            return None
+        return tuple(int(math.floor(t / self.dt_ms + 1e-9)) for t in self.spike_statistics_window_ms)  # type: ignore[return-value]
 
     @property
     def n_steps(self) -> int:
@@ -315,6 +325,34 @@ def _step_map(raw: Mapping[str, Any], kind: str, key: str) -> bool:
     if wanted and (kind != "fixed_points" or "guesses" in raw):
         _fail(f"{key}.step_map", "only for kind fixed_points without guesses (one fixed point per sweep point)")
     return wanted
+
+
+def _spike_statistics_window(
+    raw: Mapping[str, Any], kind: str, model: ModelSpec, analyses: tuple[str, ...], options: Mapping[str, Mapping[str, Any]],
+    t_stop_ms: float, key: str,
+) -> tuple[float, float] | None:
+    """``record.spikes``: ``events`` (default, None) or ``statistics``: the window of the spike
+    statistics computed in the loop, from ``analysis_options.spike_statistics`` (the window the
+    analysis of stored events would use)."""
+    from neurosweep.analysis import EVENT_ANALYSES
+
+    spikes = raw.get("record", {}).get("spikes", "events")
+    if spikes not in ("events", "statistics"):
+        _fail(f"{key}.record.spikes", f"allowed: ['events', 'statistics'], got {spikes!r}")
+    if spikes == "events":
+        return None
+    if kind != "simulation" or model.spikes is None:
+        _fail(f"{key}.record.spikes", f"statistics of spikes need a simulation of a spiking model; {model.name} ({kind}) has none")
+    for analysis in analyses:
+        if analysis in EVENT_ANALYSES:
+            _fail(f"{key}.analyses", f"{analysis!r} reads spike events, which record.spikes: statistics does not store; "
+                                     f"allowed with it: the analyses other than {list(EVENT_ANALYSES)}")  # fmt: skip
+    window = options.get("spike_statistics", {})
+    start_ms = float(window.get("t_start_ms", 0.0))
+    stop_ms = float(window.get("t_stop_ms", t_stop_ms) if window.get("t_stop_ms") is not None else t_stop_ms)
+    if not 0 <= start_ms < stop_ms <= t_stop_ms:
+        _fail(f"{key}.analysis_options.spike_statistics", f"the window needs 0 <= t_start_ms < t_stop_ms <= {t_stop_ms}; got ({start_ms}, {stop_ms}]")
+    return start_ms, stop_ms
 
 
 def _resolve_analysis_options(raw: Mapping[str, Any], analyses: tuple[str, ...], key: str) -> dict[str, dict[str, Any]]:
@@ -533,10 +571,16 @@ def parse_experiment(
     if len(set(seeds)) != len(seeds):
         _fail(f"{key}.seeds", f"seeds repeat: {list(seeds)}")
     analyses = tuple(raw.get("analyses", model.analyses if kind == "simulation" else ()))
+    if "analyses" not in raw and raw.get("record", {}).get("spikes") == "statistics":
+        # The model's default analyses, less those that need the events this record does not keep.
+        from neurosweep.analysis import EVENT_ANALYSES
+
+        analyses = tuple(a for a in analyses if a not in EVENT_ANALYSES) or ("spike_statistics",)
     for analysis in analyses:
         if analysis not in ANALYSES:
             _fail(f"{key}.analyses", f"unknown analysis {analysis!r}; allowed: {sorted(ANALYSES)}")
     analysis_options = _resolve_analysis_options(raw.get("analysis_options", {}), analyses, f"{key}.analysis_options")
+    spike_statistics_window_ms = _spike_statistics_window(raw, kind, model, analyses, analysis_options, t_stop_ms, key)
     chosen = raw.get("chunk_size", default_chunk_size)
     chunk_size = int(chosen) if chosen is not None else MAX_AUTO_CHUNK
     if chunk_size < 1:
@@ -564,6 +608,7 @@ def parse_experiment(
         record_neurons=record_neurons,
         record_input_statistics=bool(raw.get("record", {}).get("input_statistics", True)),
         record_first_crossing=tuple(first_crossing.items()),
+        spike_statistics_window_ms=spike_statistics_window_ms,
         chunk_size=chunk_size,
         analyses=analyses,
         analysis_options=analysis_options,
@@ -595,6 +640,8 @@ def result_bytes_per_point(experiment: Experiment) -> int:
         dims = model.variables[name].dims if name in model.variables else ()
         recorded += (len(experiment.record_neurons) or n_elements) if dims else 1
     spikes = -(-n_steps // 32) * 4 * n_elements if model.spikes is not None and experiment.kind == "simulation" else 0
+    if experiment.spike_statistics_window_ms is not None:
+        spikes = 6 * 8 * n_elements  # the loop's running counts and sums, no bits
     state = 16 * itemsize * n_elements
     return n_records * recorded * itemsize + spikes + state
 

@@ -65,6 +65,9 @@ class Plan:
     sizes: tuple[tuple[str, int], ...] = ()
     #: Scalar variables -> threshold whose first crossing is tracked in the loop.
     first_crossing: tuple[tuple[str, float], ...] = ()
+    #: The window (start, stop] in steps of spike statistics kept in the loop instead of spike
+    #: bits (``record: {spikes: statistics}``); None keeps the bits.
+    spike_statistics: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, experiment: Experiment) -> Plan:
@@ -82,6 +85,7 @@ class Plan:
             time_statistics=experiment.record_input_statistics,
             sizes=tuple(model.sizes(fixed).items()),
             first_crossing=experiment.record_first_crossing,
+            spike_statistics=experiment.spike_statistics_steps,
         )
 
     @property
@@ -96,6 +100,22 @@ def _finite(state: Any) -> jax.Array:
     # A non-finite state stays non-finite (NaN propagates), so one check per block finds it.
     leaves = [x for x in jax.tree_util.tree_leaves(state) if jnp.issubdtype(x.dtype, jnp.inexact)]
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])) if leaves else jnp.bool_(True)
+
+
+def _count_spike(running: dict[str, jax.Array], spiked: jax.Array, i: jax.Array, window: tuple[int, int]) -> dict[str, jax.Array]:
+    """Add step ``i``'s spikes to the running count, first and last spike step and sum of squared
+    ISIs (in steps) of the spikes in the window: a spike at step i (time (i + 1) dt) counts when
+    start < i + 1 <= stop, as in :func:`neurosweep.analysis.spike_statistics`."""
+    start, stop = window
+    counted = spiked.astype(bool) & (i + 1 > start) & (i + 1 <= stop)
+    seen = running["last_step"] >= 0
+    isi = (i - running["last_step"]).astype(jnp.int64)
+    return {
+        "count": running["count"] + counted,
+        "first_step": jnp.where(counted & ~seen, i, running["first_step"]),
+        "last_step": jnp.where(counted, i, running["last_step"]),
+        "isi_squares": running["isi_squares"] + jnp.where(counted & seen, isi * isi, 0),
+    }
 
 
 def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seed: jax.Array, plan: Plan) -> dict[str, Any]:
@@ -123,8 +143,10 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         step_key = jax.random.fold_in(step_root, i) if model.random else None
         state, observed = model.step(carry["state"], params, inputs, step_key, setup)
         new = {**carry, "state": state, "protocol": protocol}
-        if model.spikes:
+        if model.spikes and plan.spike_statistics is None:
             new["word"] = carry["word"] | (observed[model.spikes].astype(jnp.uint32) << (i - carry["first"]).astype(jnp.uint32))
+        elif model.spikes:
+            new["spike_statistics"] = _count_spike(carry["spike_statistics"], observed[model.spikes], i, plan.spike_statistics)
         if plan.record_variables:
             sample = (i - carry["block_start"]) // k  # every step overwrites its interval's slot: the last one stays
             values = recorded(state, {**observed, **inputs})
@@ -141,13 +163,13 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         first = carry["block_start"] + w * _WORD_BITS
         carry = {**carry, "first": first, "word": jnp.zeros_like(carry["word"])}
         carry = jax.lax.fori_loop(first, jnp.minimum(first + _WORD_BITS, plan.n_steps), advance, carry)
-        return carry, carry["word"]
+        return carry, carry["word"] if plan.spike_statistics is None else None
 
     def one_block(carry: dict, b: jax.Array) -> tuple[dict, tuple]:
         carry = {**carry, "block_start": b * block}
         if words_per_block == 1:
             carry, bits = word(carry, jnp.int32(0))
-            bits = bits[None]
+            bits = bits[None] if bits is not None else None
         else:
             carry, bits = jax.lax.scan(word, carry, jnp.arange(words_per_block, dtype=jnp.int32))
         bad = jnp.where((carry["first_bad_block"] < 0) & ~_finite(carry["state"]), b, carry["first_bad_block"])
@@ -163,7 +185,7 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
     carry = {
         "state": state,
         "protocol": protocol_start(plan.protocol_kind, fields),
-        "word": jnp.zeros(spike_shape, jnp.uint32),
+        "word": jnp.zeros(spike_shape if plan.spike_statistics is None else (), jnp.uint32),
         "first": jnp.int32(0),
         "block_start": jnp.int32(0),
         "sums": tuple((jnp.zeros(shape(n), jnp.float64),) * 2 for n in statistics),
@@ -173,13 +195,21 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
     }
     if plan.record_variables:
         carry["samples"] = {v: jnp.zeros((samples_per_block, *x.shape), x.dtype) for v, x in template.items()}
+    if model.spikes and plan.spike_statistics is not None:
+        carry["spike_statistics"] = {
+            "count": jnp.zeros(spike_shape, jnp.int64),
+            "first_step": jnp.full(spike_shape, -1, jnp.int32),
+            "last_step": jnp.full(spike_shape, -1, jnp.int32),
+            "isi_squares": jnp.zeros(spike_shape, jnp.int64),  # steps squared: exact
+        }
     n_blocks = -(-plan.n_steps // block)
     carry, (bits, samples) = jax.lax.scan(one_block, carry, jnp.arange(n_blocks, dtype=jnp.int32))
     n_words = -(-plan.n_steps // _WORD_BITS)
     traces = {v: x.reshape(-1, *x.shape[2:])[: plan.n_steps // k] for v, x in samples.items()}
     bad = carry["first_bad_block"]
     return {
-        "spike_words": bits.reshape(-1, *spike_shape)[:n_words],
+        "spike_words": bits.reshape(-1, *spike_shape)[:n_words] if bits is not None else None,
+        "spike_statistics": carry.get("spike_statistics"),
         "traces": traces,
         "first_bad_step": jnp.where(bad >= 0, jnp.minimum((bad + 1) * block, plan.n_steps) - 1, -1),
         "sums": carry["sums"],
@@ -232,6 +262,27 @@ def chunk_arguments(experiment: Experiment, chunk_index: int = 0, size: int | No
     return chunk.params, chunk.fields, chunk.initial, chunk.seeds, Plan.of(experiment)
 
 
+def _spike_statistics_variables(running: Mapping[str, np.ndarray], spike_dims: tuple[str, ...], dt_ms: float, window_ms: tuple[float, float]) -> dict[str, Any]:
+    """The loop's running spike sums as the variables of a stored result: per spiking element, the
+    count, first spike and ISI mean and CV in the window (the ISI statistics over ``count - 1``
+    intervals, NaN below two spikes; the CV's sd is the population sd, as for stored events)."""
+    count, first, last = running["count"], running["first_step"], running["last_step"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_isi = np.where(count > 1, count - 1, np.nan)
+        mean_steps = (last - first) / n_isi
+        variance = np.maximum(running["isi_squares"] / n_isi - mean_steps**2, 0.0)
+        cv = np.sqrt(variance) / mean_steps
+    dims = ("point", *spike_dims)
+    # The window rides on every variable, so it survives selection and the collected dataset.
+    window = {"t_start_ms": window_ms[0], "t_stop_ms": window_ms[1]}
+    return {
+        "spike_count": (dims, count.astype(np.int64), {"units": "1", "long_name": "spike count in the window", **window}),
+        "first_spike_ms": (dims, np.where(count > 0, (first + 1) * dt_ms, np.nan), {"units": "ms", "long_name": "first spike time in the window", **window}),
+        "mean_isi_ms": (dims, mean_steps * dt_ms, {"units": "ms", "long_name": "mean inter-spike interval in the window", **window}),
+        "cv_isi": (dims, cv, {"units": "1", "long_name": "coefficient of variation of the ISI in the window", **window}),
+    }
+
+
 def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
     """Simulate a built chunk and label its results (dims ``point``, ``time``, the model's own, ``spike``)."""
     import xarray as xr
@@ -256,7 +307,10 @@ def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
             dims = (f"recorded_{dims[0]}", *dims[1:])
             index_dims[dims[0]] = plan.record_indices
         data_vars[name] = (("point", "time", *dims), trace, {"units": var.units, "long_name": var.long_name})
-    if model.spikes:
+    if model.spikes and plan.spike_statistics is not None:
+        spike_dims = model.variables[model.spikes].dims if model.spikes in model.variables else ()
+        data_vars.update(_spike_statistics_variables(out["spike_statistics"], spike_dims, dt, experiment.spike_statistics_window_ms))
+    elif model.spikes:
         spike_dims = model.variables[model.spikes].dims if model.spikes in model.variables else ()
         events = spike_events(out["spike_words"], dt)
         width = max([len(t) for t, _ in events] + [1])

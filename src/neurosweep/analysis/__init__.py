@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
+__all__ = ["ANALYSES", "EVENT_ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
 
 #: Registered analyses: name -> "module:function" (what each computes is in its docstring).
 ANALYSES: dict[str, str] = {
@@ -24,6 +24,10 @@ ANALYSES: dict[str, str] = {
     "bump_2d": "neurosweep.analysis.bump:bump_2d",
     "fixed_point_manifold": "neurosweep.analysis.bump:fixed_point_manifold",
 }
+
+#: The analyses that read spike events (``spike_time_ms``), which an experiment storing only
+#: their on-device statistics (``record: {spikes: statistics}``) does not have.
+EVENT_ANALYSES = ("instantaneous_rate", "network_statistics")
 
 _EXPORTS = {
     "spike_statistics": "neurosweep.analysis.spikes",

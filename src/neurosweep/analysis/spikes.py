@@ -2,6 +2,8 @@
 
 Every function takes a Dataset with ``spike_time_ms`` (dims ``..., spike``, ms) and ``n_spikes``
 and returns a Dataset over the remaining dims, each variable with units and a long name.
+:func:`spike_statistics` also takes the statistics a large sweep computes in the loop instead of
+storing events (``spike_count``, ``first_spike_ms``, ``mean_isi_ms``, ``cv_isi`` per element).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ def spike_statistics(dataset: xr.Dataset, t_start_ms: float = 0.0, t_stop_ms: fl
     """
     if t_stop_ms is None:
         t_stop_ms = float(dataset.attrs["t_stop_ms"])
+    if "spike_time_ms" not in dataset and "spike_count" in dataset:
+        return _from_loop_statistics(dataset, t_start_ms, t_stop_ms)
     times = _in_window(dataset["spike_time_ms"], t_start_ms, t_stop_ms)
     full_run = t_start_ms <= 0 and t_stop_ms >= float(dataset.attrs.get("t_stop_ms", np.inf))
     count = dataset["n_spikes"] if full_run else times.count("spike")
@@ -48,6 +52,31 @@ def spike_statistics(dataset: xr.Dataset, t_start_ms: float = 0.0, t_stop_ms: fl
         }
     )
     stats.attrs = {"analysis": "spike_statistics", "t_start_ms": t_start_ms, "t_stop_ms": t_stop_ms}
+    return stats
+
+
+def _from_loop_statistics(dataset: xr.Dataset, t_start_ms: float, t_stop_ms: float) -> xr.Dataset:
+    """The same statistics from the ones computed in the loop (``record: {spikes: statistics}``),
+    per spiking element; the window is the loop's, which the options must name."""
+    counted = dataset["spike_count"]
+    window = (float(counted.attrs["t_start_ms"]), float(counted.attrs["t_stop_ms"]))
+    if not np.allclose(window, (t_start_ms, t_stop_ms)):
+        raise ValueError(f"spike_statistics: the spikes were counted in the loop over ({window[0]}, {window[1]}] ms, "
+                         f"not the ({t_start_ms}, {t_stop_ms}] ms asked for; change record or the options together")  # fmt: skip
+    window_s = (t_stop_ms - t_start_ms) / 1000.0
+    diverged = dataset["diverged"] if "diverged" in dataset else False
+    mean_isi = dataset["mean_isi_ms"]
+    stats = xr.Dataset(
+        {
+            "spike_count": counted.astype(float).where(~diverged).assign_attrs(units="1", long_name="spike count"),
+            "firing_rate_hz": (counted / window_s).where(~diverged).assign_attrs(units="Hz", long_name="firing rate"),
+            "mean_isi_ms": mean_isi.where(~diverged).assign_attrs(units="ms", long_name="mean inter-spike interval"),
+            "isi_rate_hz": (1000.0 / mean_isi).where(~diverged).assign_attrs(units="Hz", long_name="firing rate from the mean ISI"),
+            "cv_isi": dataset["cv_isi"].where(~diverged).assign_attrs(units="1", long_name="coefficient of variation of the ISI"),
+            "first_spike_ms": dataset["first_spike_ms"].where(~diverged).assign_attrs(units="ms", long_name="first spike time"),
+        }
+    )
+    stats.attrs = {"analysis": "spike_statistics", "t_start_ms": t_start_ms, "t_stop_ms": t_stop_ms, "computed": "in the simulation loop"}
     return stats
 
 
