@@ -168,6 +168,14 @@ class Experiment:
         return tuple(self.grid_axes) + (("seed",) if len(self.seeds) > 1 else ())
 
     @property
+    def sweep_grid(self) -> dict[str, np.ndarray]:
+        """:attr:`sweep_axes` with their values, in the order the points run through them (C order)."""
+        grid = {name: np.asarray(values) for name, values in self.grid_axes.items()}
+        if len(self.seeds) > 1:
+            grid["seed"] = np.asarray(self.seeds)
+        return grid
+
+    @property
     def is_grid(self) -> bool:
         return not self.zip_axes
 

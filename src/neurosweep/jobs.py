@@ -62,35 +62,72 @@ def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cac
         log.warning("%s chunk %d: %d sweep points diverged (flagged in `diverged`)", experiment.name, chunk_index, n_diverged)
 
 
-def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os.PathLike) -> None:
-    """Concatenate the chunk stores of one experiment into its dataset."""
-    from neurosweep.store import collect_chunks, open_dataset, write_dataset
+def memory_mb(config: Mapping[str, Any]) -> float:
+    """A job's memory budget: the config's ``chunk_memory_mb``."""
+    from neurosweep.experiments import chunking
+
+    return chunking(config)[1]
+
+
+#: A collect or analyse job reads its data at once while they take at most this share of its
+#: memory budget (the in-memory path holds about four copies), and streams them otherwise.
+IN_MEMORY_SHARE = 0.25
+
+
+def _stream_chunk_bytes(memory_mb: float) -> int:
+    # dask holds a few chunks per thread: a sixteenth of the budget each, between 1 and 32 MiB.
+    from neurosweep.store import STREAM_CHUNK_BYTES
+
+    return int(min(STREAM_CHUNK_BYTES, max(2**20, memory_mb * 1e6 / 16)))
+
+
+def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os.PathLike, memory_mb: float = 512.0) -> None:
+    """Concatenate the chunk stores of one experiment into its dataset: at once when they are
+    small, streamed through dask into zarr when they exceed a quarter of ``memory_mb`` (memory
+    then stays bounded by the stream's chunks, whatever the sweep's size)."""
+    from neurosweep.store import collect_chunks, open_dataset, stream_chunks, write_dataset
 
     experiment = experiment_from_json(spec)
     single = experiment.kind in ("function", "vector_field", "continuation")  # one store, nothing to concatenate
     grid = experiment.sweep_axes if experiment.is_grid and not single else ()
-    dataset = open_dataset(inputs[0]).load() if single else collect_chunks(inputs, grid)
-    dataset.attrs.pop("chunk", None)
-    write_dataset(dataset, output)
+    lazy = [open_dataset(p, chunks={}) for p in inputs]
+    n_bytes = sum(part.nbytes for part in lazy)
+    streamed = not single and n_bytes > IN_MEMORY_SHARE * memory_mb * 1e6
+    if streamed:
+        attrs = {k: v for k, v in lazy[0].attrs.items() if k != "chunk"}
+        stream_chunks(inputs, output, experiment.sweep_grid if grid else None, attrs=attrs, chunk_bytes=_stream_chunk_bytes(memory_mb))
+        dataset = open_dataset(output, chunks={})
+    else:
+        dataset = lazy[0].load() if single else collect_chunks(inputs, grid)
+        dataset.attrs.pop("chunk", None)
+        write_dataset(dataset, output)
     if "diverged" in dataset and bool(dataset["diverged"].any()):
         log.warning("%s: %d of %d points diverged", experiment.name, int(dataset["diverged"].sum()), dataset["diverged"].size)
-    log.info("%s: collected %d chunk(s) into %s", experiment.name, len(inputs), output)
+    log.info("%s: collected %d chunk(s), %.1f MB, into %s%s", experiment.name, len(inputs), n_bytes / 1e6, output,
+             " (streamed through dask)" if streamed else "")  # fmt: skip
 
 
-def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.PathLike) -> None:
+def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.PathLike, memory_mb: float = 512.0) -> None:
     """Run the experiment's analyses (its config's ``analyses``, or its model's default) on its
-    dataset and write their merged result."""
+    dataset and write their merged result; a dataset above a quarter of ``memory_mb`` is read
+    and reduced chunk by chunk through dask."""
     from neurosweep.analysis import get_analysis
-    from neurosweep.store import open_dataset, write_dataset
+    from neurosweep.store import open_dataset, uniform_chunks, write_dataset
 
     experiment = experiment_from_json(spec)
-    dataset = open_dataset(dataset_path).load()
+    dataset = open_dataset(dataset_path, chunks={})
+    streamed = dataset.nbytes > IN_MEMORY_SHARE * memory_mb * 1e6
+    if not streamed:
+        dataset = dataset.load()
     reduced = xr.merge([get_analysis(name)(dataset, **experiment.analysis_options.get(name, {})) for name in experiment.analyses],
                        compat="override", join="exact")  # fmt: skip
     reduced.attrs = {"analyses": list(experiment.analyses)}
     reduced.attrs.update({k: dataset.attrs[k] for k in ("experiment", "git_commit") if k in dataset.attrs})
+    if streamed:
+        reduced = uniform_chunks(reduced, _stream_chunk_bytes(memory_mb))
     write_dataset(reduced, output)
-    log.info("analysed %s (%s) -> %s", dataset_path, ", ".join(experiment.analyses) or "nothing to analyse", output)
+    log.info("analysed %s (%s) -> %s%s", dataset_path, ", ".join(experiment.analyses) or "nothing to analyse", output,
+             " (streamed through dask)" if streamed else "")  # fmt: skip
 
 
 def _figure_data(

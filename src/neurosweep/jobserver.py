@@ -95,9 +95,9 @@ def execute(request: Mapping[str, Any]) -> None:
             jobs.simulate_job(spec, int(request["chunk"]), request["output"][0],
                               jax_cache_dir=config.get("jax_cache_dir", ".jax_cache"))  # fmt: skip
         elif stage == "collect":
-            jobs.collect_job(spec, request["input"], request["output"][0])
+            jobs.collect_job(spec, request["input"], request["output"][0], memory_mb=jobs.memory_mb(config))
         else:
-            jobs.analyse_job(spec, request["input"][0], request["output"][0])
+            jobs.analyse_job(spec, request["input"][0], request["output"][0], memory_mb=jobs.memory_mb(config))
         return
     figure_id = request["figure"]
     figure = config["figures"][figure_id]
@@ -134,10 +134,16 @@ def _execute_logged(request: Mapping[str, Any], where: str) -> str | None:
     import warnings
 
     handler = _log_to(request.get("log"))
-    logging.getLogger("neurosweep").info("%s job, run by %s (pid %d)", request["stage"], where, os.getpid())
+    logger = logging.getLogger("neurosweep")
+    logger.info("%s job, run by %s (pid %d)", request["stage"], where, os.getpid())
+    before_mb = _reset_peak_memory()
+    started = time.perf_counter()
     try:
         with warnings.catch_warnings():  # a fresh registry: every job logs its own warnings
             execute(request)
+        peak_mb = _peak_memory_mb()
+        logger.info("%s job done in %.2f s; peak memory %s", request["stage"], time.perf_counter() - started,
+                    f"{peak_mb:.0f} MB (the process held {before_mb:.0f} MB before it)" if peak_mb else "unknown")  # fmt: skip
         return None
     except BaseException:  # the job's failure is reported, the worker goes on
         logging.getLogger("neurosweep").critical("job failed", exc_info=True)
@@ -195,6 +201,27 @@ def run_job(request: Mapping[str, Any]) -> int:
 
 
 # ----------------------------------------------------------------------------- the workers
+
+
+def _reset_peak_memory() -> float:
+    """Reset the process's peak resident memory (Linux: ``clear_refs`` 5), so that the peak read
+    after a job is that job's; returns the resident memory now (MB)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    return _resident_mb()
+
+
+def _peak_memory_mb() -> float:
+    """The process's peak resident memory (VmHWM) in MB since the last reset; 0 where unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 def _resident_mb() -> float:

@@ -36,7 +36,7 @@ from neurosweep.protocols import PROTOCOLS, protocol_inputs, protocol_start
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["Plan", "chunk_arguments", "run_chunk", "simulate", "simulation_dataset", "spike_events"]
+__all__ = ["Plan", "chunk_arguments", "local_devices_for", "padded_size", "run_chunk", "simulate", "simulation_dataset", "spike_events"]
 
 log = logging.getLogger("neurosweep")
 
@@ -219,16 +219,8 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
     }
 
 
-@functools.partial(jax.jit, static_argnames=("plan",))
-def simulate(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seeds: jax.Array, plan: Plan) -> dict[str, Any]:
-    """Run every point of a batch (leading axis ``point`` of every leaf) for ``plan.n_steps`` steps.
-
-    Points are ``vmap``ped, except on the CPU for a model of more than
-    :data:`CPU_BATCH_MAX_ELEMENTS` elements (a network, a 2-D sheet), whose points run one after
-    another in the same program (``lax.map``): each step already fills the cores, and batching
-    them was 1.5-1.9x slower there (Wang 2002, 4 trials: 1.55 vs 1.01 s; E/I
-    network 0.61 vs 0.33 s). A GPU batches them (that is what it is for).
-    """
+def _batched(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seeds: jax.Array, plan: Plan) -> dict[str, Any]:
+    """Every point of a batch on one device (see :func:`simulate`)."""
     one_point = functools.partial(_run_point, plan=plan)
     if seeds.shape[0] == 1:
         # One point: no batch axis inside the loop (a vmapped while loop masks its carry on every pass).
@@ -238,6 +230,45 @@ def simulate(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str,
     if math.prod(dict(plan.sizes).values()) > CPU_BATCH_MAX_ELEMENTS and jax.default_backend() == "cpu":
         return jax.lax.map(lambda point: one_point(*point), (params, fields, initial, seeds))
     return jax.vmap(one_point)(params, fields, initial, seeds)
+
+
+def local_devices_for(n_points: int) -> int:
+    """How many of this process's devices a batch of ``n_points`` is split over: all of them when
+    they divide it (the runner pads a chunk to a multiple of them), else one."""
+    n_devices = jax.local_device_count()
+    return n_devices if n_devices > 1 and n_points % n_devices == 0 else 1
+
+
+def padded_size(chunk_size: int) -> int:
+    """A chunk's padded size: ``chunk_size`` rounded up to a multiple of the local devices."""
+    n_devices = jax.local_device_count()
+    return -(-chunk_size // n_devices) * n_devices if chunk_size > 1 else chunk_size
+
+
+@functools.partial(jax.jit, static_argnames=("plan",))
+def simulate(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seeds: jax.Array, plan: Plan) -> dict[str, Any]:
+    """Run every point of a batch (leading axis ``point`` of every leaf) for ``plan.n_steps`` steps.
+
+    Points are ``vmap``ped, except on the CPU for a model of more than
+    :data:`CPU_BATCH_MAX_ELEMENTS` elements (a network, a 2-D sheet), whose points run one after
+    another in the same program (``lax.map``): each step already fills the cores, and batching
+    them was 1.5-1.9x slower there (Wang 2002, 4 trials: 1.55 vs 1.01 s; E/I
+    network 0.61 vs 0.33 s). A GPU batches them (that is what it is for).
+
+    With several local devices (GPUs, or CPU devices from
+    ``--xla_force_host_platform_device_count``) the points are split evenly over them
+    (``shard_map`` along ``point``); each device runs its share as above. A point's result does
+    not depend on the split.
+    """
+    n_devices = local_devices_for(seeds.shape[0])
+    if n_devices == 1:
+        return _batched(params, fields, initial, seeds, plan)
+    from jax.sharding import Mesh, PartitionSpec
+
+    mesh = Mesh(np.asarray(jax.local_devices()), ("point",))
+    split = PartitionSpec("point")
+    sharded = jax.shard_map(functools.partial(_batched, plan=plan), mesh=mesh, in_specs=split, out_specs=split, check_vma=False)
+    return sharded(params, fields, initial, seeds)
 
 
 def spike_events(words: np.ndarray, dt_ms: float) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -375,4 +406,4 @@ def run_chunk(experiment: Experiment, chunk_index: int) -> xr.Dataset:
         return datasets.fixed_point_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
     if experiment.kind == "slow_points":
         return datasets.slow_point_dataset(experiment, build_chunk(experiment, chunk_index, size=0))
-    return simulation_dataset(experiment, build_chunk(experiment, chunk_index))
+    return simulation_dataset(experiment, build_chunk(experiment, chunk_index, size=padded_size(experiment.chunk_size)))

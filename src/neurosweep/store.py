@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import json
+import math
 import os
 import platform
 import shutil
@@ -28,6 +29,9 @@ __all__ = [
     "open_dataset",
     "provenance",
     "collect_chunks",
+    "stream_chunks",
+    "STREAM_CHUNK_BYTES",
+    "uniform_chunks",
     "open_experiment",
     "open_with_analysis",
     "experiment_dir",
@@ -95,14 +99,14 @@ def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
     return path
 
 
-def open_dataset(path: str | os.PathLike, chunks: Any = None) -> xr.Dataset:
+def open_dataset(path: str | os.PathLike, chunks: Any = None, drop_variables: Iterable[str] = ()) -> xr.Dataset:
     """Open a store written by :func:`write_dataset` (lazily with dask when ``chunks`` is given)."""
     with warnings.catch_warnings():
         # Snakemake leaves a .snakemake_timestamp file in directory outputs; zarr notes it.
         warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
         # A store written before metadata was consolidated still opens (xarray falls back, and says so).
         warnings.filterwarnings("ignore", message="Failed to open Zarr store with consolidated metadata")
-        return xr.open_zarr(path, chunks=chunks, zarr_format=3, consolidated=None)
+        return xr.open_zarr(path, chunks=chunks, zarr_format=3, consolidated=None, drop_variables=list(drop_variables) or None)
 
 
 def _git_commit() -> str:
@@ -188,6 +192,151 @@ def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] 
             dataset[axis].attrs = attrs[axis]
         dataset = dataset.transpose(*grid_axes, ...)
     return dataset
+
+
+#: Bytes per dask chunk of a streamed dataset (what each of dask's threads holds at a time).
+STREAM_CHUNK_BYTES = 32 * 2**20
+
+
+def uniform_chunks(dataset: xr.Dataset, limit_bytes: int) -> xr.Dataset:
+    """Each variable rechunked to even dask chunks of at most ``limit_bytes`` (zarr needs even
+    chunks), splitting the leading dims first so that a chunk stays a contiguous block."""
+    import dask.array as da
+
+    chunked = dataset.copy()
+    for name, variable in dataset.variables.items():
+        if not isinstance(variable.data, da.Array):
+            continue
+        itemsize = max(variable.dtype.itemsize, 1)
+        chunks, budget = [], max(limit_bytes // itemsize, 1)
+        for size in reversed(variable.shape):  # the trailing dims whole while they fit
+            take = max(min(size, budget), 1)
+            chunks.insert(0, take)
+            budget = max(budget // max(size, 1), 1) if take == size else 1
+        rechunked = dataset[name].chunk(dict(zip(variable.dims, chunks)))
+        if name in dataset.coords:
+            chunked = chunked.assign_coords({name: rechunked})
+        else:
+            chunked[name] = rechunked
+    return chunked
+
+
+def _unstack_grid(dataset: xr.Dataset, grid: Mapping[str, np.ndarray]) -> xr.Dataset:
+    """Unstack ``point`` into one dim per grid axis by reshaping each variable (lazily, chunk by
+    chunk): the points run through the grid in C order (:meth:`Experiment.point_columns`)."""
+    import dask.array as da
+
+    shape = tuple(len(values) for values in grid.values())
+    if math.prod(shape) != dataset.sizes["point"]:
+        raise ValueError(f"{dataset.sizes['point']} points are not the grid {dict(zip(grid, shape))}")
+    variables, coords = {}, {}
+    for name, variable in dataset.variables.items():
+        if "point" not in variable.dims:
+            (coords if name in dataset.coords else variables)[name] = variable
+            continue
+        variable = variable.transpose("point", ...)
+        data = variable.data
+        reshaped = data.reshape(shape + data.shape[1:]) if isinstance(data, da.Array) else np.reshape(data, shape + data.shape[1:])
+        (coords if name in dataset.coords else variables)[name] = xr.Variable(tuple(grid) + variable.dims[1:], reshaped, variable.attrs)
+    unstacked = xr.Dataset(variables, coords=coords, attrs=dataset.attrs)
+    # pandas' unstack (the in-memory collect) orders each axis' values ascending.
+    for axis, values in grid.items():
+        order = np.argsort(values, kind="stable")
+        if np.any(order != np.arange(len(values))):
+            unstacked = unstacked.isel({axis: order})
+    return unstacked
+
+
+#: Chunk stores a stream opens at a time (each open one holds about 0.2 MB of metadata).
+STREAM_BATCH = 32
+
+
+def _gather_in_point_order(paths: list[str | os.PathLike], into: Path, dropped: list[str]) -> xr.Dataset:
+    """Concatenate the chunk stores along ``point`` into one zarr store, :data:`STREAM_BATCH` at a
+    time (ragged dims padded to the widest), so that what stays open does not grow with their
+    number; returns it opened lazily."""
+    order, widths = [], {}
+    for path in paths:  # a first pass over the metadata only: each store's place and ragged widths
+        part = open_dataset(path, chunks={})
+        order.append(int(part.attrs["chunk"]) if "chunk" in part.attrs else int(part["point"].values[0]))
+        for dim in ("spike", "fixed_point"):
+            if dim in part.dims:
+                widths[dim] = max(widths.get(dim, 0), part.sizes[dim])
+        part.close()
+    ordered = [path for _, path in sorted(zip(order, paths), key=lambda pair: pair[0])]
+    for start in range(0, len(ordered), STREAM_BATCH):
+        parts = [open_dataset(p, chunks={}, drop_variables=dropped) for p in ordered[start : start + STREAM_BATCH]]
+        for dim, width in widths.items():
+            parts = [_pad_ragged(part, dim, width) if part.sizes[dim] < width else part for part in parts]
+        batch = xr.concat(parts, dim="point", join="exact", data_vars="minimal", coords="minimal", compat="override")
+        if start == 0:
+            points_per_chunk = parts[0].sizes["point"]
+            whole = {dim: -1 for dim in batch.dims if dim != "point"}
+            batch = batch.chunk({"point": points_per_chunk, **whole})
+            encoded = batch.copy()
+            encoded.attrs = _encode_attrs(batch.attrs)
+            for name in encoded.variables:
+                encoded[name].attrs = _encode_attrs(encoded[name].attrs)
+                encoded[name].encoding = {}
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
+                encoded.to_zarr(into, mode="w", **_ZARR_OPTIONS)
+        else:
+            batch = batch.chunk({"point": points_per_chunk, **whole})
+            appended = batch[[name for name in batch.data_vars if "point" in batch[name].dims]]
+            appended = appended.drop_vars([name for name in appended.coords if "point" not in appended[name].dims])
+            for name in appended.variables:
+                appended[name].attrs, appended[name].encoding = {}, {}
+            appended.attrs = {}
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
+                appended.to_zarr(into, mode="a", append_dim="point", **_ZARR_OPTIONS)
+        for part in parts:
+            part.close()
+    return open_dataset(into, chunks={})
+
+
+def stream_chunks(paths: Iterable[str | os.PathLike], output: str | os.PathLike, grid: Mapping[str, Any] | None = None,
+                  attrs: Mapping[str, Any] | None = None, chunk_bytes: int = STREAM_CHUNK_BYTES) -> Path:  # fmt: skip
+    """:func:`collect_chunks` written to ``output`` chunk by chunk through dask: the same dataset
+    as the in-memory collect, with a few ``chunk_bytes`` per thread and :data:`STREAM_BATCH` chunk
+    stores open at a time in memory, however many points and chunks the sweep has.
+
+    ``grid``: the sweep's axes -> values in the order its points run through them (C order, as
+    :attr:`Experiment.sweep_grid`); the points' coordinates are then not read (each chunk's
+    ``chunk`` attribute gives its place). Without it the chunks are concatenated along ``point``.
+    The chunks are first gathered in point order into a hidden sibling store, removed after.
+    """
+    import dask.array as da
+
+    paths = list(paths)
+    output = Path(output)
+    first = open_dataset(paths[0], chunks={})
+    grid = {axis: np.asarray(values) for axis, values in (grid or {}).items()}
+    along_point = [name for name in first.coords if first[name].dims == ("point",)]
+    units = {name: first[name].attrs for name in along_point}
+    first_attrs = dict(first.attrs)
+    first.close()
+    gathered = output.with_name(f".{output.name}.gathered-{os.getpid()}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # The grid's own coordinates come from the grid: not read, so no per-point index is built.
+        dataset = _gather_in_point_order(paths, gathered, ["point", *grid] if grid else [])
+        dataset.attrs = first_attrs if attrs is None else dict(attrs)
+        if grid:
+            for name in along_point:
+                if name in grid or name not in dataset.coords:
+                    continue
+                values = dataset[name].data
+                low, high = da.compute(values.min(), values.max()) if isinstance(values, da.Array) else (values.min(), values.max())
+                if low == high:  # e.g. the single seed: a scalar coordinate, as in the in-memory collect
+                    dataset = dataset.assign_coords({name: np.asarray(low, dtype=values.dtype)[()]})
+            dataset = _unstack_grid(dataset, grid)
+            dataset = dataset.assign_coords({axis: (axis, np.sort(values, kind="stable"), units.get(axis, {})) for axis, values in grid.items()})
+            dataset = dataset.transpose(*grid, ...)
+        return write_dataset(uniform_chunks(dataset, chunk_bytes), output)
+    finally:
+        shutil.rmtree(gathered, ignore_errors=True)
 
 
 def open_experiment(name: str, results_dir: str | os.PathLike = "results", analysis: bool = False) -> xr.Dataset:

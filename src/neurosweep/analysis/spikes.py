@@ -37,7 +37,8 @@ def spike_statistics(dataset: xr.Dataset, t_start_ms: float = 0.0, t_stop_ms: fl
     count = dataset["n_spikes"] if full_run else times.count("spike")
     window_s = (t_stop_ms - t_start_ms) / 1000.0
     # Sorting moves the NaNs of the window mask to the end, so diff gives consecutive ISIs.
-    ordered = xr.apply_ufunc(np.sort, times, input_core_dims=[["spike"]], output_core_dims=[["spike"]])
+    ordered = xr.apply_ufunc(np.sort, times, input_core_dims=[["spike"]], output_core_dims=[["spike"]], dask="parallelized",
+                             output_dtypes=[times.dtype], dask_gufunc_kwargs={"allow_rechunk": True})  # fmt: skip
     isi = ordered.diff("spike")
     mean_isi = isi.mean("spike")
     diverged = dataset["diverged"] if "diverged" in dataset else False
