@@ -100,3 +100,12 @@ def test_the_course_on_a_gpu_gives_the_cpus_numbers(name):
     else:
         # Rates over the run agree within 5 % (a named tolerance: run-to-run spread of these networks).
         np.testing.assert_allclose(on_gpu["n_spikes"].values, on_cpu["n_spikes"].values, rtol=0.05)
+
+
+@pytest.mark.skipif(_has_gpu(), reason="this machine has a GPU")
+def test_device_gpu_without_a_gpu_is_a_clear_error_naming_the_key():
+    from neurosweep.runtime import require_device
+
+    require_device("auto", "lif_fi")  # runs wherever JAX runs
+    with pytest.raises(RuntimeError, match=r"experiments\.lif_fi\.device is 'gpu'.*'auto' or 'cpu'"):
+        require_device("gpu", "lif_fi")

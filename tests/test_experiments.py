@@ -63,10 +63,18 @@ def test_bad_experiment_is_rejected_with_its_key(changes, message):
 
 
 def test_schema_rejects_unknown_top_level_and_experiment_keys():
-    with pytest.raises(ConfigError, match=r"experimnts: unknown key; allowed: \['chunk_memory_mb', 'default_chunk_size', 'experiments'"):
+    with pytest.raises(ConfigError, match=r"experimnts: unknown key; allowed: \['chunk_memory_mb', 'default_chunk_size', 'default_device', 'experiments'"):
         parse_config({"experiments": {"x": GOOD}, "experimnts": {}})
     with pytest.raises(ConfigError, match=r"experiments\.x\.dt_ms: 'fast' is not of type 'number'"):
         parse_config({"experiments": {"x": {**GOOD, "dt_ms": "fast"}}})
+
+
+def test_default_device_applies_where_an_experiment_names_none():
+    experiments = parse_config({"default_device": "gpu", "experiments": {"x": GOOD, "y": {**GOOD, "device": "cpu"}}})
+    assert (experiments["x"].device, experiments["y"].device) == ("gpu", "cpu")
+    assert parse_config({"experiments": {"x": GOOD}})["x"].device == "auto"
+    with pytest.raises(ConfigError, match=r"default_device: 'tpu' is not one of \['auto', 'cpu', 'gpu'\]"):
+        parse_config({"default_device": "tpu", "experiments": {"x": GOOD}})
 
 
 def test_figure_must_name_defined_experiments():

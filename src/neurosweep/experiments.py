@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConfigError",
     "Experiment",
+    "experiment_config",
     "load_config",
     "parse_config",
     "parse_experiment",
@@ -738,11 +739,20 @@ def chunking(config: Mapping[str, Any]) -> tuple[int | None, float]:
     return config.get("default_chunk_size"), float(config.get("chunk_memory_mb", DEFAULT_CHUNK_MEMORY_MB))
 
 
+def experiment_config(config: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """Experiment ``name``'s raw config with the config's defaults filled in (``default_device``:
+    ``snakemake --config default_device=gpu`` runs every experiment that names no device on the GPU)."""
+    raw = dict(config["experiments"][name])
+    if "default_device" in config:
+        raw.setdefault("device", config["default_device"])
+    return raw
+
+
 def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
     """Validate a whole config (finite numbers, schema, then every experiment and figure reference)."""
     _non_finite(config, "")
     _schema_errors(config)
-    experiments = {name: parse_experiment(name, raw, *chunking(config)) for name, raw in config["experiments"].items()}
+    experiments = {name: parse_experiment(name, experiment_config(config, name), *chunking(config)) for name in config["experiments"]}
     for figure, spec in config.get("figures", {}).items():
         for name in spec["experiments"]:
             if name not in experiments:

@@ -34,19 +34,20 @@ def experiment_from_json(spec: str | Mapping[str, Any]) -> Experiment:
 def spec_from_config(config: Mapping[str, Any], name: str) -> str:
     """Experiment ``name`` of a whole config as the JSON a job takes (what a rule's script
     passes: the config reaches a job whole, so its description is not a rerun trigger)."""
-    from neurosweep.experiments import chunking
+    from neurosweep.experiments import chunking, experiment_config
 
-    return parse_experiment(name, config["experiments"][name], *chunking(config)).to_json()
+    return parse_experiment(name, experiment_config(config, name), *chunking(config)).to_json()
 
 
 def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:
     """Run chunk ``chunk_index`` of the experiment and write it atomically to ``output``."""
     experiment = experiment_from_json(spec)
-    from neurosweep.runtime import configure_jax
+    from neurosweep.runtime import configure_jax, require_device
     from neurosweep.runner import run_chunk
     from neurosweep.store import provenance, write_dataset
 
     configure_jax(jax_cache_dir, experiment.device)
+    require_device(experiment.device, experiment.name)
     started = time.perf_counter()
     dataset = run_chunk(experiment, chunk_index)
     dataset.attrs.update(provenance(experiment))

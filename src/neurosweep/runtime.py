@@ -12,7 +12,7 @@ import atexit
 import gc
 import os
 
-__all__ = ["configure_jax", "skip_final_collection"]
+__all__ = ["configure_jax", "require_device", "skip_final_collection"]
 
 
 def configure_jax(cache_dir: str | os.PathLike | None = None, device: str = "auto") -> None:
@@ -22,6 +22,10 @@ def configure_jax(cache_dir: str | os.PathLike | None = None, device: str = "aut
     64-bit mode lets an experiment ask for float64 and lets the runner count in int64; a float32
     experiment stays float32, since every array it makes has an explicit dtype.
     """
+    if device != "cpu":
+        # Several jobs may share one GPU: none takes most of its memory up front (read by XLA when
+        # the backend starts, so it has to be set before the first array).
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     import jax
 
     jax.config.update("jax_enable_x64", True)
@@ -31,6 +35,20 @@ def configure_jax(cache_dir: str | os.PathLike | None = None, device: str = "aut
         jax.config.update("jax_compilation_cache_dir", str(cache_dir))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def require_device(device: str, experiment: str) -> None:
+    """Fail with a clear message when ``device: gpu`` is asked for and JAX has no GPU backend
+    (rather than running on the CPU unnoticed)."""
+    if device != "gpu":
+        return
+    import jax
+
+    if jax.default_backend() != "gpu":
+        raise RuntimeError(
+            f"experiments.{experiment}.device is 'gpu', but JAX sees only {jax.devices()} "
+            "(install jax[cuda12] on the GPU machine, or set device to 'auto' or 'cpu')"
+        )
 
 
 def skip_final_collection() -> None:
