@@ -239,8 +239,9 @@ def _unstack_grid(dataset: xr.Dataset, grid: Mapping[str, np.ndarray]) -> xr.Dat
         reshaped = data.reshape(shape + data.shape[1:]) if isinstance(data, da.Array) else np.reshape(data, shape + data.shape[1:])
         (coords if name in dataset.coords else variables)[name] = xr.Variable(tuple(grid) + variable.dims[1:], reshaped, variable.attrs)
     unstacked = xr.Dataset(variables, coords=coords, attrs=dataset.attrs)
-    # pandas' unstack (the in-memory collect) orders each axis' values ascending.
-    for axis, values in grid.items():
+    # pandas' unstack (the in-memory collect of several axes) orders each axis' values
+    # ascending; a single axis keeps the config's order (a dim swap).
+    for axis, values in grid.items() if len(grid) > 1 else ():
         order = np.argsort(values, kind="stable")
         if np.any(order != np.arange(len(values))):
             unstacked = unstacked.isel({axis: order})
@@ -332,7 +333,8 @@ def stream_chunks(paths: Iterable[str | os.PathLike], output: str | os.PathLike,
                 if low == high:  # e.g. the single seed: a scalar coordinate, as in the in-memory collect
                     dataset = dataset.assign_coords({name: np.asarray(low, dtype=values.dtype)[()]})
             dataset = _unstack_grid(dataset, grid)
-            dataset = dataset.assign_coords({axis: (axis, np.sort(values, kind="stable"), units.get(axis, {})) for axis, values in grid.items()})
+            dataset = dataset.assign_coords({axis: (axis, np.sort(values, kind="stable") if len(grid) > 1 else values, units.get(axis, {}))
+                                        for axis, values in grid.items()})  # fmt: skip
             dataset = dataset.transpose(*grid, ...)
         return write_dataset(uniform_chunks(dataset, chunk_bytes), output)
     finally:

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ANALYSES", "EVENT_ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
+__all__ = ["ANALYSES", "EVENT_ANALYSES", "STREAMING_ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
 
 #: Registered analyses: name -> "module:function" (what each computes is in its docstring).
 ANALYSES: dict[str, str] = {
@@ -28,6 +28,10 @@ ANALYSES: dict[str, str] = {
 #: The analyses that read spike events (``spike_time_ms``), which an experiment storing only
 #: their on-device statistics (``record: {spikes: statistics}``) does not have.
 EVENT_ANALYSES = ("instantaneous_rate", "network_statistics")
+
+#: The analyses that reduce a dask-backed dataset chunk by chunk (what a large sweep runs); the
+#: others read their dataset into memory first (their data are a figure's few hundred runs).
+STREAMING_ANALYSES = ("spike_statistics",)
 
 _EXPORTS = {
     "spike_statistics": "neurosweep.analysis.spikes",
