@@ -92,15 +92,18 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
     experiment = experiment_from_json(spec)
     single = experiment.kind in ("function", "vector_field", "continuation")  # one store, nothing to concatenate
     grid = experiment.sweep_axes if experiment.is_grid and not single else ()
-    lazy = [open_dataset(p, chunks={}) for p in inputs]
-    n_bytes = sum(part.nbytes for part in lazy)
+    n_bytes, attrs = 0, {}
+    for index, path in enumerate(inputs):  # sizes from the metadata, each store closed again
+        with open_dataset(path, chunks={}) as part:
+            n_bytes += part.nbytes
+            if index == 0:
+                attrs = {k: v for k, v in part.attrs.items() if k != "chunk"}
     streamed = not single and n_bytes > IN_MEMORY_SHARE * memory_mb * 1e6
     if streamed:
-        attrs = {k: v for k, v in lazy[0].attrs.items() if k != "chunk"}
         stream_chunks(inputs, output, experiment.sweep_grid if grid else None, attrs=attrs, chunk_bytes=_stream_chunk_bytes(memory_mb))
         dataset = open_dataset(output, chunks={})
     else:
-        dataset = lazy[0].load() if single else collect_chunks(inputs, grid)
+        dataset = open_dataset(inputs[0]).load() if single else collect_chunks(inputs, grid)
         dataset.attrs.pop("chunk", None)
         write_dataset(dataset, output)
     if "diverged" in dataset and bool(dataset["diverged"].any()):

@@ -79,12 +79,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ``dataset`` as a zarr v3 store at ``path``, atomically (temp sibling + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    _remove_stale_temporaries(path)
+def _to_zarr(dataset: xr.Dataset, path: str | os.PathLike, **options: Any) -> None:
+    """Write (or append, by ``options``) ``dataset`` to a zarr store: attrs JSON-encoded, the
+    encodings read from the sources dropped."""
     dataset = dataset.copy()
     dataset.attrs = _encode_attrs(dataset.attrs)
     for name in dataset.variables:
@@ -92,7 +89,16 @@ def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
         dataset[name].encoding = {}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
-        dataset.to_zarr(tmp, mode="w", **_ZARR_OPTIONS)
+        dataset.to_zarr(path, **options, **_ZARR_OPTIONS)
+
+
+def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write ``dataset`` as a zarr v3 store at ``path``, atomically (temp sibling + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    _remove_stale_temporaries(path)
+    _to_zarr(dataset, tmp, mode="w")
     if path.exists():
         shutil.rmtree(path)
     os.replace(tmp, path)
@@ -163,6 +169,11 @@ def _pad_ragged(part: xr.Dataset, dim: str, width: int) -> xr.Dataset:
     return xr.Dataset(padded, coords={k: v for k, v in part.coords.items() if dim not in v.dims}, attrs=part.attrs)
 
 
+#: Dims whose length varies by chunk (each chunk trims them to its own widest point): padded to
+#: the widest chunk's when chunks are concatenated.
+RAGGED_DIMS = ("spike", "fixed_point")
+
+
 def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] = ()) -> xr.Dataset:
     """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis.
 
@@ -170,7 +181,7 @@ def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] 
     them to its own widest point).
     """
     parts = [open_dataset(p).load() for p in paths]
-    for dim in ("spike", "fixed_point"):  # ragged dims, padded per chunk to its own widest point
+    for dim in RAGGED_DIMS:
         if dim in parts[0].dims:
             width = max(part.sizes[dim] for part in parts)
             parts = [_pad_ragged(part, dim, width) if part.sizes[dim] < width else part for part in parts]
@@ -260,7 +271,7 @@ def _gather_in_point_order(paths: list[str | os.PathLike], into: Path, dropped: 
     for path in paths:  # a first pass over the metadata only: each store's place and ragged widths
         part = open_dataset(path, chunks={})
         order.append(int(part.attrs["chunk"]) if "chunk" in part.attrs else int(part["point"].values[0]))
-        for dim in ("spike", "fixed_point"):
+        for dim in RAGGED_DIMS:
             if dim in part.dims:
                 widths[dim] = max(widths.get(dim, 0), part.sizes[dim])
         part.close()
@@ -273,25 +284,16 @@ def _gather_in_point_order(paths: list[str | os.PathLike], into: Path, dropped: 
         if start == 0:
             points_per_chunk = parts[0].sizes["point"]
             whole = {dim: -1 for dim in batch.dims if dim != "point"}
-            batch = batch.chunk({"point": points_per_chunk, **whole})
-            encoded = batch.copy()
-            encoded.attrs = _encode_attrs(batch.attrs)
-            for name in encoded.variables:
-                encoded[name].attrs = _encode_attrs(encoded[name].attrs)
-                encoded[name].encoding = {}
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
-                encoded.to_zarr(into, mode="w", **_ZARR_OPTIONS)
-        else:
-            batch = batch.chunk({"point": points_per_chunk, **whole})
+        batch = batch.chunk({"point": points_per_chunk, **whole})
+        if start == 0:
+            _to_zarr(batch, into, mode="w")
+        else:  # only what runs along point; the rest, attrs included, the first batch wrote
             appended = batch[[name for name in batch.data_vars if "point" in batch[name].dims]]
             appended = appended.drop_vars([name for name in appended.coords if "point" not in appended[name].dims])
             for name in appended.variables:
-                appended[name].attrs, appended[name].encoding = {}, {}
+                appended[name].attrs = {}
             appended.attrs = {}
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
-                appended.to_zarr(into, mode="a", append_dim="point", **_ZARR_OPTIONS)
+            _to_zarr(appended, into, mode="a", append_dim="point")
         for part in parts:
             part.close()
     return open_dataset(into, chunks={})
