@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
 from neurosweep.analysis import ANALYSES
+from neurosweep.configfile import SCHEMA_PATH, ConfigError, check_config, read_config
+from neurosweep.configfile import fail as _fail
 from neurosweep.models import ModelSpec, available_models, get_model
 from neurosweep.models.base import DOMAINS, Setup
 from neurosweep.protocols import PROTOCOLS
@@ -42,7 +43,6 @@ __all__ = [
     "SCHEMA_PATH",
 ]
 
-SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 KINDS = ("simulation", "function", "fixed_points", "vector_field", "continuation", "slow_points")
 #: Kinds that take constant ``inputs`` (sweepable) instead of a protocol.
 CONSTANT_INPUT_KINDS = ("fixed_points", "vector_field", "slow_points")
@@ -60,14 +60,6 @@ MAX_AUTO_CHUNK = 4096
 RESULT_COPIES = 4
 # Multiples are checked to this relative tolerance: 37 / 0.1 is 369.99999999999994 in floats.
 _MULTIPLE_RTOL = 1e-9
-
-
-class ConfigError(ValueError):
-    """A config that cannot run; the message names the key and the allowed values."""
-
-
-def _fail(key: str, message: str) -> None:
-    raise ConfigError(f"{key}: {message}")
 
 
 def sweep_values(spec: Any, key: str = "values") -> np.ndarray:
@@ -665,53 +657,6 @@ def auto_chunk_size(experiment: Experiment, chunk_memory_mb: float = DEFAULT_CHU
     return math.ceil(experiment.n_points / n_jobs)
 
 
-def _schema_errors(config: Mapping[str, Any]) -> None:
-    import jsonschema
-
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = errors[0]
-        where = ".".join(str(p) for p in error.absolute_path) or "<config>"
-        message = error.message
-        if error.validator == "oneOf":
-            allowed = [_describe(option, schema) for option in error.validator_value]
-            message = f"{error.instance!r} is not {' or '.join(allowed)}"
-        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-            allowed = sorted(error.schema.get("properties", {}))
-            unknown = sorted(set(error.instance) - set(allowed))
-            prefix = f"{where}." if error.absolute_path else ""
-            raise ConfigError(f"{prefix}{unknown[0]}: unknown key; allowed: {allowed}")
-        raise ConfigError(f"{where}: {message}")
-
-
-def _describe(option: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
-    """A schema alternative in words (what a oneOf error says is allowed)."""
-    if "$ref" in option:
-        definition = schema["$defs"][option["$ref"].rsplit("/", 1)[-1]]
-        if definition.get("type") == "array" and definition.get("items", {}).get("type") == "number":
-            return "a list of numbers"
-        return definition.get("description", option["$ref"].rsplit("/", 1)[-1])
-    if option.get("type") == "array" and option.get("items", {}).get("type") == "number":
-        return "a list of numbers"
-    if option.get("type") == "object":
-        return "{" + ", ".join(option.get("required", option.get("properties", {}))) + "}"
-    return f"a {option.get('type', 'value')}"
-
-
-def _non_finite(value: Any, key: str) -> None:
-    """Reject inf and nan anywhere in a config (YAML's ``.inf``, ``.nan``): no run means them."""
-    if isinstance(value, Mapping):
-        for name, item in value.items():
-            _non_finite(item, f"{key}.{name}" if key else str(name))
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _non_finite(item, f"{key}[{index}]")
-    elif isinstance(value, float) and not math.isfinite(value):
-        _fail(key or "<config>", f"{value} is not a finite number")
-
-
 #: Sweeps above this many points get a warning with an estimate before anything runs.
 LARGE_SWEEP_POINTS = 100_000
 #: A job's own start-up (interpreter, imports, compile cache lookup, store write) on a 2-core CPU.
@@ -749,38 +694,9 @@ def experiment_config(config: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def parse_config(config: Mapping[str, Any]) -> dict[str, Experiment]:
-    """Validate a whole config (finite numbers, schema, then every experiment and figure reference)."""
-    _non_finite(config, "")
-    _schema_errors(config)
-    experiments = {name: parse_experiment(name, experiment_config(config, name), *chunking(config)) for name in config["experiments"]}
-    for figure, spec in config.get("figures", {}).items():
-        for name in spec["experiments"]:
-            if name not in experiments:
-                _fail(f"figures.{figure}.experiments", f"no experiment {name!r}; defined: {sorted(experiments)}")
-    return experiments
-
-
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A YAML loader that rejects a key given twice in one mapping (plain YAML keeps the last);
-    libyaml's parser where PyYAML has it (10x faster on the course config)."""
-
-
-def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise ConfigError(f"{key}: given twice in one mapping (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); keep one")
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_config(path: str | Path) -> dict[str, Any]:
-    """Read a config file, rejecting duplicated keys (no validation beyond that)."""
-    return yaml.load(Path(path).read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    """Validate a whole config (finite numbers, schema, figure references, then every experiment)."""
+    check_config(config)
+    return {name: parse_experiment(name, experiment_config(config, name), *chunking(config)) for name in config["experiments"]}
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

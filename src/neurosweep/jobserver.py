@@ -240,7 +240,7 @@ def _warm_up() -> None:
     import matplotlib.pyplot  # noqa: F401
 
     import neurosweep.analysis  # noqa: F401
-    import neurosweep.dynamics  # noqa: F401
+    import neurosweep.dynamics.fixed_points  # noqa: F401
     import neurosweep.figures  # noqa: F401
     import neurosweep.jobs  # noqa: F401
     import neurosweep.runner  # noqa: F401
