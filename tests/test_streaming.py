@@ -38,6 +38,7 @@ NETWORK = {
     "seeds": [0, 1, 2, 3, 4],
     "chunk_size": 4,
     "record": {"spikes": "statistics"},
+    "analyses": ["spike_statistics"],  # per neuron, chunk by chunk (network_statistics reads its data whole)
 }
 
 #: A ring attractor: its ``bump`` analysis reads its dataset into memory even when it is large.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurosweep.analysis import ANALYSES
+from neurosweep.analysis import ANALYSES, FANO_WINDOW_MS, TRANSIENT_MS
 from neurosweep.configfile import SCHEMA_PATH, ConfigError, check_config, read_config
 from neurosweep.configfile import fail as _fail
 from neurosweep.models import ModelSpec, available_models, get_model
@@ -146,6 +146,13 @@ class Experiment:
         if self.spike_statistics_window_ms is None:
             return None
         return tuple(int(math.floor(t / self.dt_ms + 1e-9)) for t in self.spike_statistics_window_ms)  # type: ignore[return-value]
+
+    @property
+    def fano_window_steps(self) -> int:
+        """Steps per window of the Fano factor's spike counts, kept in the loop with the spike
+        statistics; 0 (no Fano factor) where the window is not a whole number of steps."""
+        steps = FANO_WINDOW_MS / self.dt_ms
+        return round(steps) if self.spike_statistics_window_ms is not None and abs(steps - round(steps)) < 1e-9 else 0
 
     @property
     def n_steps(self) -> int:
@@ -348,11 +355,21 @@ def _spike_statistics_window(
         if analysis in EVENT_ANALYSES:
             _fail(f"{key}.analyses", f"{analysis!r} reads spike events, which record.spikes: statistics does not store; "
                                      f"allowed with it: the analyses other than {list(EVENT_ANALYSES)}")  # fmt: skip
-    window = options.get("spike_statistics", {})
-    start_ms = float(window.get("t_start_ms", 0.0))
-    stop_ms = float(window.get("t_stop_ms", t_stop_ms) if window.get("t_stop_ms") is not None else t_stop_ms)
+    windows: dict[str, tuple[float, float]] = {}
+    if "network_statistics" in analyses:
+        transient = options.get("network_statistics", {}).get("transient_ms")
+        windows["network_statistics"] = (float(transient) if transient is not None else min(TRANSIENT_MS, t_stop_ms / 5), float(t_stop_ms))
+    if "spike_statistics" in analyses or not windows:
+        window = options.get("spike_statistics", {})
+        start_ms = float(window.get("t_start_ms", 0.0))
+        stop_ms = float(window.get("t_stop_ms", t_stop_ms) if window.get("t_stop_ms") is not None else t_stop_ms)
+        windows["spike_statistics"] = (start_ms, stop_ms)
+    if len(set(windows.values())) > 1:
+        _fail(f"{key}.analysis_options", "record.spikes: statistics counts spikes in one window, and the analyses ask for "
+                                         f"two: {windows} (network_statistics: (transient_ms, t_stop_ms]); make them agree")  # fmt: skip
+    start_ms, stop_ms = next(iter(windows.values()))
     if not 0 <= start_ms < stop_ms <= t_stop_ms:
-        _fail(f"{key}.analysis_options.spike_statistics", f"the window needs 0 <= t_start_ms < t_stop_ms <= {t_stop_ms}; got ({start_ms}, {stop_ms}]")
+        _fail(f"{key}.analysis_options.{next(iter(windows))}", f"the window needs 0 <= t_start_ms < t_stop_ms <= {t_stop_ms}; got ({start_ms}, {stop_ms}]")
     return start_ms, stop_ms
 
 

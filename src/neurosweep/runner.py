@@ -68,6 +68,8 @@ class Plan:
     #: The window (start, stop] in steps of spike statistics kept in the loop instead of spike
     #: bits (``record: {spikes: statistics}``); None keeps the bits.
     spike_statistics: tuple[int, int] | None = None
+    #: Steps per window of the Fano factor's counts kept with the spike statistics (0: none).
+    fano_window_steps: int = 0
 
     @classmethod
     def of(cls, experiment: Experiment) -> Plan:
@@ -86,6 +88,7 @@ class Plan:
             sizes=tuple(model.sizes(fixed).items()),
             first_crossing=experiment.record_first_crossing,
             spike_statistics=experiment.spike_statistics_steps,
+            fano_window_steps=experiment.fano_window_steps,
         )
 
     @property
@@ -102,20 +105,32 @@ def _finite(state: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])) if leaves else jnp.bool_(True)
 
 
-def _count_spike(running: dict[str, jax.Array], spiked: jax.Array, i: jax.Array, window: tuple[int, int]) -> dict[str, jax.Array]:
+def _count_spike(running: dict[str, jax.Array], spiked: jax.Array, i: jax.Array, window: tuple[int, int], fano_window_steps: int = 0) -> dict[str, jax.Array]:
     """Add step ``i``'s spikes to the running count, first and last spike step and sum of squared
     ISIs (in steps) of the spikes in the window: a spike at step i (time (i + 1) dt) counts when
-    start < i + 1 <= stop, as in :func:`neurosweep.analysis.spike_statistics`."""
+    start < i + 1 <= stop, as in :func:`neurosweep.analysis.spike_statistics`. With
+    ``fano_window_steps``, also the sum of squared counts in consecutive windows of that many
+    steps from ``start`` (the last one takes the remainder), as
+    :func:`neurosweep.analysis.network_statistics` counts them for the Fano factor."""
     start, stop = window
     counted = spiked.astype(bool) & (i + 1 > start) & (i + 1 <= stop)
     seen = running["last_step"] >= 0
     isi = (i - running["last_step"]).astype(jnp.int64)
-    return {
+    new = {
         "count": running["count"] + counted,
         "first_step": jnp.where(counted & ~seen, i, running["first_step"]),
         "last_step": jnp.where(counted, i, running["last_step"]),
         "isi_squares": running["isi_squares"] + jnp.where(counted & seen, isi * isi, 0),
     }
+    if fano_window_steps:
+        n_windows = max((stop - start) // fano_window_steps, 1)
+        index = jnp.clip((i + 1 - start) // fano_window_steps, 0, n_windows - 1).astype(jnp.int32)
+        # Adding a spike to a window of c spikes adds 2c + 1 to the sum of squared counts.
+        in_window = jnp.where(index == running["window"], running["window_count"], 0)
+        new["window"] = index
+        new["window_count"] = in_window + counted
+        new["window_squares"] = running["window_squares"] + jnp.where(counted, 2 * in_window.astype(jnp.int64) + 1, 0)
+    return new
 
 
 def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seed: jax.Array, plan: Plan) -> dict[str, Any]:
@@ -146,7 +161,7 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         if model.spikes and plan.spike_statistics is None:
             new["word"] = carry["word"] | (observed[model.spikes].astype(jnp.uint32) << (i - carry["first"]).astype(jnp.uint32))
         elif model.spikes:
-            new["spike_statistics"] = _count_spike(carry["spike_statistics"], observed[model.spikes], i, plan.spike_statistics)
+            new["spike_statistics"] = _count_spike(carry["spike_statistics"], observed[model.spikes], i, plan.spike_statistics, plan.fano_window_steps)
         if plan.record_variables:
             sample = (i - carry["block_start"]) // k  # every step overwrites its interval's slot: the last one stays
             values = recorded(state, {**observed, **inputs})
@@ -202,6 +217,10 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
             "last_step": jnp.full(spike_shape, -1, jnp.int32),
             "isi_squares": jnp.zeros(spike_shape, jnp.int64),  # steps squared: exact
         }
+        if plan.fano_window_steps:
+            carry["spike_statistics"].update(
+                window=jnp.int32(0), window_count=jnp.zeros(spike_shape, jnp.int32), window_squares=jnp.zeros(spike_shape, jnp.int64)
+            )
     n_blocks = -(-plan.n_steps // block)
     carry, (bits, samples) = jax.lax.scan(one_block, carry, jnp.arange(n_blocks, dtype=jnp.int32))
     n_words = -(-plan.n_steps // _WORD_BITS)
@@ -293,10 +312,11 @@ def chunk_arguments(experiment: Experiment, chunk_index: int = 0, size: int | No
     return chunk.params, chunk.fields, chunk.initial, chunk.seeds, Plan.of(experiment)
 
 
-def _spike_statistics_variables(running: Mapping[str, np.ndarray], spike_dims: tuple[str, ...], dt_ms: float, window_ms: tuple[float, float]) -> dict[str, Any]:
+def _spike_statistics_variables(running: Mapping[str, np.ndarray], spike_dims: tuple[str, ...], dt_ms: float, window_ms: tuple[float, float], plan: Plan) -> dict[str, Any]:
     """The loop's running spike sums as the variables of a stored result: per spiking element, the
     count, first spike and ISI mean and CV in the window (the ISI statistics over ``count - 1``
-    intervals, NaN below two spikes; the CV's sd is the population sd, as for stored events)."""
+    intervals, NaN below two spikes; the CV's sd is the population sd, as for stored events), and
+    with the Fano windows the Fano factor of the window counts (NaN if silent or one window)."""
     count, first, last = running["count"], running["first_step"], running["last_step"]
     with np.errstate(invalid="ignore", divide="ignore"):
         n_isi = np.where(count > 1, count - 1, np.nan)
@@ -306,12 +326,22 @@ def _spike_statistics_variables(running: Mapping[str, np.ndarray], spike_dims: t
     dims = ("point", *spike_dims)
     # The window rides on every variable, so it survives selection and the collected dataset.
     window = {"t_start_ms": window_ms[0], "t_stop_ms": window_ms[1]}
-    return {
+    variables = {
         "spike_count": (dims, count.astype(np.int64), {"units": "1", "long_name": "spike count in the window", **window}),
         "first_spike_ms": (dims, np.where(count > 0, (first + 1) * dt_ms, np.nan), {"units": "ms", "long_name": "first spike time in the window", **window}),
         "mean_isi_ms": (dims, mean_steps * dt_ms, {"units": "ms", "long_name": "mean inter-spike interval in the window", **window}),
         "cv_isi": (dims, cv, {"units": "1", "long_name": "coefficient of variation of the ISI in the window", **window}),
     }
+    if "window_squares" in running:
+        start, stop = plan.spike_statistics  # type: ignore[misc]
+        n_windows = max((stop - start) // plan.fano_window_steps, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = count / n_windows
+            fano = np.where((count > 0) & (n_windows > 1), (running["window_squares"] / n_windows - mean**2) / mean, np.nan)
+        window_length = plan.fano_window_steps * dt_ms
+        variables["fano_factor"] = (dims, fano, {"units": "1", "long_name": f"Fano factor of the spike counts in {window_length:g}-ms windows of the window",
+                                                 "count_window_ms": window_length, **window})  # fmt: skip
+    return variables
 
 
 def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
@@ -340,7 +370,7 @@ def simulation_dataset(experiment: Experiment, chunk: Chunk) -> xr.Dataset:
         data_vars[name] = (("point", "time", *dims), trace, {"units": var.units, "long_name": var.long_name})
     if model.spikes and plan.spike_statistics is not None:
         spike_dims = model.variables[model.spikes].dims if model.spikes in model.variables else ()
-        data_vars.update(_spike_statistics_variables(out["spike_statistics"], spike_dims, dt, experiment.spike_statistics_window_ms))
+        data_vars.update(_spike_statistics_variables(out["spike_statistics"], spike_dims, dt, experiment.spike_statistics_window_ms, plan))
     elif model.spikes:
         spike_dims = model.variables[model.spikes].dims if model.spikes in model.variables else ()
         events = spike_events(out["spike_words"], dt)

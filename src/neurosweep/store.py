@@ -356,5 +356,9 @@ def open_experiment(name: str, results_dir: str | os.PathLike = "results", analy
 
 
 def open_with_analysis(dataset_path: str | os.PathLike, analysis_path: str | os.PathLike) -> xr.Dataset:
-    """A collected dataset merged with its analysis (same coordinates, exactly)."""
-    return xr.merge([open_dataset(dataset_path), open_dataset(analysis_path)], compat="override", join="exact")
+    """A collected dataset merged with its analysis (same coordinates, exactly). Where both have
+    a variable of one name (a network's per-neuron ``cv_isi`` counted in the loop, the analysis's
+    per population), the analysis's is kept."""
+    analysis = open_dataset(analysis_path)
+    dataset = open_dataset(dataset_path)
+    return xr.merge([dataset.drop_vars([name for name in analysis.data_vars if name in dataset.data_vars]), analysis], compat="override", join="exact")

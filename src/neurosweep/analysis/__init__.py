@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ANALYSES", "EVENT_ANALYSES", "STREAMING_ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
+__all__ = ["ANALYSES", "EVENT_ANALYSES", "FANO_WINDOW_MS", "TRANSIENT_MS", "STREAMING_ANALYSES", "get_analysis", "instantaneous_rate", "network_statistics", "smoothed_rate", "spike_statistics"]
 
 #: Registered analyses: name -> "module:function" (what each computes is in its docstring).
 ANALYSES: dict[str, str] = {
@@ -27,7 +27,13 @@ ANALYSES: dict[str, str] = {
 
 #: The analyses that read spike events (``spike_time_ms``), which an experiment storing only
 #: their on-device statistics (``record: {spikes: statistics}``) does not have.
-EVENT_ANALYSES = ("instantaneous_rate", "network_statistics")
+EVENT_ANALYSES = ("instantaneous_rate",)
+
+#: Spike counts for a Fano factor are taken in windows of this length (in the loop too).
+FANO_WINDOW_MS = 100.0
+#: Network statistics skip the start of the run (the initial volley from random V0): this long,
+#: or a fifth of a shorter run.
+TRANSIENT_MS = 100.0
 
 #: The analyses that reduce a dask-backed dataset chunk by chunk (what a large sweep runs); the
 #: others read their dataset into memory first (their data are a figure's few hundred runs).

@@ -12,12 +12,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-__all__ = ["network_statistics", "smoothed_rate", "FANO_WINDOW_MS"]
+from neurosweep.analysis import FANO_WINDOW_MS, TRANSIENT_MS
 
-#: Spike counts for the Fano factor are taken in windows of this length.
-FANO_WINDOW_MS = 100.0
-#: Summary statistics skip the start of the run (the initial volley from random V0).
-TRANSIENT_MS = 100.0
+__all__ = ["network_statistics", "smoothed_rate", "FANO_WINDOW_MS"]
 
 
 def _sweep_dims(dataset: xr.Dataset) -> list[str]:
@@ -56,11 +53,15 @@ def network_statistics(dataset: xr.Dataset, transient_ms: float | None = None) -
     ``balance_index``; ``population_rate_hz`` per step.
 
     Rates, CV and Fano factor use the window (transient_ms, t_stop_ms]; the transient defaults to
-    min(100 ms, a fifth of the run). The input statistics are over the whole run.
+    min(100 ms, a fifth of the run). The input statistics are over the whole run. From a dataset
+    of spike statistics counted in the loop (``record: {spikes: statistics}``, the same window)
+    the same numbers come without the events, and without ``population_rate_hz``, which needs them.
     """
     t_stop = float(dataset.attrs["t_stop_ms"])
     dt = float(dataset.attrs["dt_ms"])
     t_start = min(TRANSIENT_MS, t_stop / 5) if transient_ms is None else transient_ms
+    if "spike_time_ms" not in dataset and "spike_count" in dataset:
+        return _from_loop_statistics(dataset, t_start, t_stop)
     names = str(dataset["population"].attrs["flag_meanings"]).split()
     population = dataset["population"].values
     n = population.size
@@ -119,3 +120,43 @@ def smoothed_rate(rate: xr.DataArray, width_ms: float, dt_ms: float) -> xr.DataA
     box = np.ones(2 * half + 1) / (2 * half + 1)
     return xr.apply_ufunc(lambda x: np.apply_along_axis(np.convolve, -1, x, box, mode="same"), rate,
                           input_core_dims=[["time_step"]], output_core_dims=[["time_step"]])  # fmt: skip
+
+
+def _from_loop_statistics(dataset: xr.Dataset, t_start: float, t_stop: float) -> xr.Dataset:
+    """:func:`network_statistics` from the per-neuron statistics counted in the loop."""
+    counted = dataset["spike_count"]
+    window = (float(counted.attrs["t_start_ms"]), float(counted.attrs["t_stop_ms"]))
+    if not np.allclose(window, (t_start, t_stop)):
+        raise ValueError(f"network_statistics: the spikes were counted in the loop over ({window[0]}, {window[1]}] ms, not the "
+                         f"({t_start}, {t_stop}] ms asked for; change record or transient_ms together")  # fmt: skip
+    names = str(dataset["population"].attrs["flag_meanings"]).split()
+    population = xr.DataArray(dataset["population"].values, dims="neuron")
+    window_s = (t_stop - t_start) / 1000.0
+    # As from events: a neuron's CV needs two ISIs (three spikes); its Fano factor a spike.
+    cv_neuron = dataset["cv_isi"].where(counted >= 3)
+    fano_neuron = dataset["fano_factor"] if "fano_factor" in dataset else xr.full_like(cv_neuron, np.nan)
+
+    def per_population(values: xr.DataArray, reduce: str) -> xr.DataArray:
+        parts = [getattr(values.where(population == j), reduce)("neuron") for j in range(len(names))]
+        return xr.concat(parts, dim=xr.DataArray(names, dims="population_name", name="population_name"))
+
+    sizes = xr.DataArray(np.bincount(population.values, minlength=len(names)), dims="population_name")
+    out = xr.Dataset(
+        {
+            "rate_hz": (per_population(counted.astype(float), "sum") / sizes / window_s).assign_attrs(units="Hz", long_name=f"mean firing rate after {t_start:g} ms"),
+            "cv_isi": per_population(cv_neuron, "mean").assign_attrs(units="1", long_name="mean over neurons (>= 2 ISIs) of the ISI coefficient of variation sd/mean"),
+            "fano_factor": per_population(fano_neuron, "mean").assign_attrs(units="1", long_name=f"mean over neurons of the Fano factor of spike counts in {FANO_WINDOW_MS:g}-ms windows"),
+        }
+    )
+    out["analysis_start_ms"] = ((), t_start, {"units": "ms", "long_name": "start of the window of rate_hz, cv_isi and fano_factor"})
+    if "I_exc_mean" in dataset:
+        for name, short, long in (("I_exc", "exc", "excitatory input"), ("I_inh", "inh", "inhibitory input"), ("I_net", "net", "net synaptic input")):
+            for stat, what in (("mean", "time mean"), ("sd", "sd over time")):
+                out[f"input_{short}_{stat}"] = per_population(dataset[f"{name}_{stat}"], "mean").assign_attrs(
+                    units="mV", long_name=f"population mean of each neuron's {what} of the {long}"
+                )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["balance_index"] = out["input_net_mean"] / out["input_exc_mean"]
+        out["balance_index"].attrs = {"units": "1", "long_name": "net / excitatory mean input (0: exact balance, 1: no inhibition)"}
+    sweep = [d for d in counted.dims if d != "neuron"]
+    return out.transpose(*sweep, ...)
