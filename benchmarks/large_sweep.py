@@ -63,17 +63,20 @@ def _snakemake(workdir: Path, configfile: Path, *args: str) -> tuple[float, subp
     return time.perf_counter() - started, proc
 
 
-_DONE = re.compile(r"(\w+) job done in ([\d.]+) s; peak memory (\d+) MB")
+_DONE = re.compile(r"(\w+) job done in ([\d.]+) s; peak memory (\d+) MB(?: \(the process held (\d+) MB before it\))?")
 
 
 def job_records(workdir: Path) -> dict[str, dict]:
-    """Per stage: number of jobs, the largest peak memory and the longest time, from the logs."""
+    """Per stage: number of jobs, the largest peak memory, the largest growth of a job over what
+    its process held before it (a warm worker's own footprint: libraries, compiled programs),
+    and the longest time, from the logs."""
     stages: dict[str, dict] = {}
     for log in (workdir / "logs").rglob("*.log"):
-        for stage, seconds, peak in _DONE.findall(log.read_text()):
-            record = stages.setdefault(stage, {"jobs": 0, "peak_memory_mb": 0, "longest_s": 0.0, "total_s": 0.0})
+        for stage, seconds, peak, before in _DONE.findall(log.read_text()):
+            record = stages.setdefault(stage, {"jobs": 0, "peak_memory_mb": 0, "job_growth_mb": 0, "longest_s": 0.0, "total_s": 0.0})
             record["jobs"] += 1
             record["peak_memory_mb"] = max(record["peak_memory_mb"], int(peak))
+            record["job_growth_mb"] = max(record["job_growth_mb"], int(peak) - int(before or 0))
             record["longest_s"] = max(record["longest_s"], float(seconds))
             record["total_s"] = round(record["total_s"] + float(seconds), 2)
     return stages
