@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+#: The last line of every pipeline job's log (neurosweep.jobserver): stage, seconds, peak memory
+#: and what the process held before the job (absent from a job run in its own process).
+JOB_DONE = re.compile(r"(\w+) job done in ([\d.]+) s; peak memory (\d+) MB(?: \(the process held (\d+) MB before it\))?")
 
 
 def measure(script: str, child_args: Sequence[str], python: str, env: dict) -> dict:

@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
-import copy
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -35,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _harness import JOB_DONE
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = "benchmark_probe_traces"
-_DONE = re.compile(r"(\w+) job done in ([\d.]+) s")
 
 
 def snakemake(*args: str) -> float:
@@ -70,7 +68,7 @@ def job_times() -> dict[str, Any]:
         entry["jobs"] += 1
         entry["wall_s"] += end - start
         for log in logs:
-            found = _DONE.findall((ROOT / log).read_text()) if (ROOT / log).exists() else []
+            found = JOB_DONE.findall((ROOT / log).read_text()) if (ROOT / log).exists() else []
             entry["logged_s"] += float(found[-1][1]) if found else 0.0
         if rule == "simulate":
             per_experiment[output.split("/")[1]] += end - start
@@ -86,7 +84,6 @@ def job_times() -> dict[str, Any]:
 def probe_config(variable: str, path: Path) -> Path:
     """The course config plus one ``traces`` figure drawing ``variable`` of hh_pulse."""
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    config = copy.deepcopy(config)
     config["figures"][PROBE] = {"plot": "traces", "experiments": ["hh_pulse"], "options": {"variable": variable}}
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -125,10 +122,9 @@ def main() -> None:
     result["redraw_s"] = [round(s, 2) for s in redraws]
     result["dry_run_after_change_s"] = [round(s, 2) for s in dry_after_change]
     log = ROOT / "logs" / "figures" / f"{PROBE}.log"
-    found = _DONE.findall(log.read_text()) if log.exists() else []
+    found = JOB_DONE.findall(log.read_text()) if log.exists() else []
     result["redraw_figure_job_s"] = float(found[-1][1]) if found else None
     result["redraw_beyond_no_op_s"] = round(min(redraws) - result["no_op_s"], 2)
-    shutil.rmtree(ROOT / "results" / "figures" / PROBE, ignore_errors=True)
     for path in (ROOT / "results" / "figures").glob(f"{PROBE}*"):
         path.unlink() if path.is_file() else shutil.rmtree(path)
     Path(args.output).write_text(json.dumps(result, indent=1) + "\n")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from _harness import JOB_DONE
 
 REPO = Path(__file__).resolve().parents[1]
 GRIDS = {10**4: (100, 100), 10**5: (1000, 100), 10**6: (1000, 1000)}
@@ -63,16 +64,13 @@ def _snakemake(workdir: Path, configfile: Path, *args: str) -> tuple[float, subp
     return time.perf_counter() - started, proc
 
 
-_DONE = re.compile(r"(\w+) job done in ([\d.]+) s; peak memory (\d+) MB(?: \(the process held (\d+) MB before it\))?")
-
-
 def job_records(workdir: Path) -> dict[str, dict]:
     """Per stage: number of jobs, the largest peak memory, the largest growth of a job over what
     its process held before it (a warm worker's own footprint: libraries, compiled programs),
     and the longest time, from the logs."""
     stages: dict[str, dict] = {}
     for log in (workdir / "logs").rglob("*.log"):
-        for stage, seconds, peak, before in _DONE.findall(log.read_text()):
+        for stage, seconds, peak, before in JOB_DONE.findall(log.read_text()):
             record = stages.setdefault(stage, {"jobs": 0, "peak_memory_mb": 0, "job_growth_mb": 0, "longest_s": 0.0, "total_s": 0.0})
             record["jobs"] += 1
             record["peak_memory_mb"] = max(record["peak_memory_mb"], int(peak))
