@@ -54,12 +54,20 @@ def function_dataset(experiment: Experiment) -> xr.Dataset:
 
 
 def _distinct(states: np.ndarray, converged: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
-    """Indices of the converged fixed points that differ from every earlier one (sorted by V)."""
+    """Indices of the converged fixed points that differ from every earlier one (sorted by V):
+    a candidate is a repeat of a kept point when every variable is within ``tolerance`` of it,
+    relative to the candidate's own size (1 + |x|)."""
+    order = np.flatnonzero(converged)[np.argsort(states[converged, 0], kind="stable")]
+    candidates = states[order]
+    tolerances = tolerance * (1.0 + np.abs(candidates))
+    remaining = np.ones(len(order), bool)
     kept: list[int] = []
-    for index in np.flatnonzero(converged)[np.argsort(states[converged, 0], kind="stable")]:
-        scale = 1.0 + np.abs(states[index])
-        if all(np.any(np.abs(states[index] - states[j]) > tolerance * scale) for j in kept):
-            kept.append(int(index))
+    # The first candidate left is kept (no kept point repeats it); every later one it repeats goes.
+    # One pass per distinct point, not one per pair.
+    while remaining.any():
+        first = int(np.argmax(remaining))
+        kept.append(int(order[first]))
+        remaining &= np.any(np.abs(candidates - candidates[first]) > tolerances, axis=1)
     return np.asarray(kept, dtype=int)
 
 
