@@ -54,6 +54,12 @@ def clear_results() -> None:
         shutil.rmtree(path)
 
 
+def logged_seconds(log: Path) -> float | None:
+    """The time a job's log says it took (its last "job done" line); None without one."""
+    found = JOB_DONE.findall(log.read_text()) if log.exists() else []
+    return float(found[-1][1]) if found else None
+
+
 def job_times() -> dict[str, Any]:
     """Per rule: jobs, their logged time and Snakemake's wall time; simulate time per experiment."""
     jobs = {}
@@ -67,9 +73,7 @@ def job_times() -> dict[str, Any]:
         entry = rules[rule]
         entry["jobs"] += 1
         entry["wall_s"] += end - start
-        for log in logs:
-            found = JOB_DONE.findall((ROOT / log).read_text()) if (ROOT / log).exists() else []
-            entry["logged_s"] += float(found[-1][1]) if found else 0.0
+        entry["logged_s"] += sum(logged_seconds(ROOT / log) or 0.0 for log in logs)
         if rule == "simulate":
             per_experiment[output.split("/")[1]] += end - start
     return {
@@ -121,9 +125,7 @@ def main() -> None:
         redraws.append(snakemake(*cores, "--configfile", str(after)))
     result["redraw_s"] = [round(s, 2) for s in redraws]
     result["dry_run_after_change_s"] = [round(s, 2) for s in dry_after_change]
-    log = ROOT / "logs" / "figures" / f"{PROBE}.log"
-    found = JOB_DONE.findall(log.read_text()) if log.exists() else []
-    result["redraw_figure_job_s"] = float(found[-1][1]) if found else None
+    result["redraw_figure_job_s"] = logged_seconds(ROOT / "logs" / "figures" / f"{PROBE}.log")
     result["redraw_beyond_no_op_s"] = round(min(redraws) - result["no_op_s"], 2)
     for path in (ROOT / "results" / "figures").glob(f"{PROBE}*"):
         path.unlink() if path.is_file() else shutil.rmtree(path)
