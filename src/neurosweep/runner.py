@@ -105,32 +105,45 @@ def _finite(state: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])) if leaves else jnp.bool_(True)
 
 
-def _count_spike(running: dict[str, jax.Array], spiked: jax.Array, i: jax.Array, window: tuple[int, int], fano_window_steps: int = 0) -> dict[str, jax.Array]:
-    """Add step ``i``'s spikes to the running count, first and last spike step and sum of squared
-    ISIs (in steps) of the spikes in the window: a spike at step i (time (i + 1) dt) counts when
-    start < i + 1 <= stop, as in :func:`neurosweep.analysis.spike_statistics`. With
-    ``fano_window_steps``, also the sum of squared counts in consecutive windows of that many
-    steps from ``start`` (the last one takes the remainder), as
-    :func:`neurosweep.analysis.network_statistics` counts them for the Fano factor."""
+def _count_word(running: dict[str, jax.Array], bits: jax.Array, first: jax.Array, window: tuple[int, int], fano_window_steps: int = 0) -> dict[str, jax.Array]:
+    """Add the spikes of one word (bit b: a spike at step ``first + b``) to the running count,
+    first and last spike step and sum of squared ISIs (in steps) of the spikes in the window: a
+    spike at step i (time (i + 1) dt) counts when start < i + 1 <= stop, as in
+    :func:`neurosweep.analysis.spike_statistics`. With ``fano_window_steps``, also the sum of
+    squared counts in consecutive windows of that many steps from ``start`` (the last one takes
+    the remainder), as :func:`neurosweep.analysis.network_statistics` counts them for the Fano
+    factor. The spikes are taken lowest bit first, one per element per pass, so the sums are
+    those of a step-by-step count, in integers (exact); a word holds at most one spike of a
+    neuron whose refractory period is longer than the word, hence usually one pass."""
     start, stop = window
-    counted = spiked.astype(bool) & (i + 1 > start) & (i + 1 <= stop)
-    seen = running["last_step"] >= 0
-    isi = (i - running["last_step"]).astype(jnp.int64)
-    new = {
-        "count": running["count"] + counted,
-        "first_step": jnp.where(counted & ~seen, i, running["first_step"]),
-        "last_step": jnp.where(counted, i, running["last_step"]),
-        "isi_squares": running["isi_squares"] + jnp.where(counted & seen, isi * isi, 0),
-    }
-    if fano_window_steps:
-        n_windows = max((stop - start) // fano_window_steps, 1)
-        index = jnp.clip((i + 1 - start) // fano_window_steps, 0, n_windows - 1).astype(jnp.int32)
-        # Adding a spike to a window of c spikes adds 2c + 1 to the sum of squared counts.
-        in_window = jnp.where(index == running["window"], running["window_count"], 0)
-        new["window"] = index
-        new["window_count"] = in_window + counted
-        new["window_squares"] = running["window_squares"] + jnp.where(counted, 2 * in_window.astype(jnp.int64) + 1, 0)
-    return new
+    offsets = jnp.arange(_WORD_BITS, dtype=jnp.int32) + first
+    in_window = jnp.sum(jnp.where((offsets >= start) & (offsets < stop), jnp.uint32(1) << jnp.arange(_WORD_BITS, dtype=jnp.uint32), jnp.uint32(0)), dtype=jnp.uint32)
+    n_windows = max((stop - start) // fano_window_steps, 1) if fano_window_steps else 0
+
+    def one_spike(carry: tuple[jax.Array, dict[str, jax.Array]]) -> tuple[jax.Array, dict[str, jax.Array]]:
+        left, running = carry
+        counted = left != 0
+        lowest = left & (~left + jnp.uint32(1))
+        i = first + (_WORD_BITS - 1) - jax.lax.clz(lowest).astype(jnp.int32)  # the step of the lowest spike left
+        seen = running["last_step"] >= 0
+        isi = (i - running["last_step"]).astype(jnp.int64)
+        new = {
+            "count": running["count"] + counted,
+            "first_step": jnp.where(counted & ~seen, i, running["first_step"]),
+            "last_step": jnp.where(counted, i, running["last_step"]),
+            "isi_squares": running["isi_squares"] + jnp.where(counted & seen, isi * isi, 0),
+        }
+        if fano_window_steps:
+            index = jnp.clip((i + 1 - start) // fano_window_steps, 0, n_windows - 1).astype(jnp.int32)
+            # Adding a spike to a window of c spikes adds 2c + 1 to the sum of squared counts.
+            before = jnp.where(index == running["window"], running["window_count"], 0)
+            new["window"] = jnp.where(counted, index, running["window"])
+            new["window_count"] = jnp.where(counted, before + 1, running["window_count"])
+            new["window_squares"] = running["window_squares"] + jnp.where(counted, 2 * before.astype(jnp.int64) + 1, 0)
+        return left & ~lowest, new
+
+    _, running = jax.lax.while_loop(lambda carry: jnp.any(carry[0] != 0), one_spike, (bits & in_window, running))
+    return running
 
 
 def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seed: jax.Array, plan: Plan) -> dict[str, Any]:
@@ -158,10 +171,8 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         step_key = jax.random.fold_in(step_root, i) if model.random else None
         state, observed = model.step(carry["state"], params, inputs, step_key, setup)
         new = {**carry, "state": state, "protocol": protocol}
-        if model.spikes and plan.spike_statistics is None:
+        if model.spikes:
             new["word"] = carry["word"] | (observed[model.spikes].astype(jnp.uint32) << (i - carry["first"]).astype(jnp.uint32))
-        elif model.spikes:
-            new["spike_statistics"] = _count_spike(carry["spike_statistics"], observed[model.spikes], i, plan.spike_statistics, plan.fano_window_steps)
         if plan.record_variables:
             sample = (i - carry["block_start"]) // k  # every step overwrites its interval's slot: the last one stays
             values = recorded(state, {**observed, **inputs})
@@ -178,7 +189,11 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         first = carry["block_start"] + w * _WORD_BITS
         carry = {**carry, "first": first, "word": jnp.zeros_like(carry["word"])}
         carry = jax.lax.fori_loop(first, jnp.minimum(first + _WORD_BITS, plan.n_steps), advance, carry)
-        return carry, carry["word"] if plan.spike_statistics is None else None
+        if plan.spike_statistics is None:
+            return carry, carry["word"]
+        # Counted once per word from its bits: a step adds one shift and one or, not the sums.
+        counted = _count_word(carry["spike_statistics"], carry["word"], first, plan.spike_statistics, plan.fano_window_steps)
+        return {**carry, "spike_statistics": counted}, None
 
     def one_block(carry: dict, b: jax.Array) -> tuple[dict, tuple]:
         carry = {**carry, "block_start": b * block}
@@ -200,7 +215,7 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
     carry = {
         "state": state,
         "protocol": protocol_start(plan.protocol_kind, fields),
-        "word": jnp.zeros(spike_shape if plan.spike_statistics is None else (), jnp.uint32),
+        "word": jnp.zeros(spike_shape, jnp.uint32),
         "first": jnp.int32(0),
         "block_start": jnp.int32(0),
         "sums": tuple((jnp.zeros(shape(n), jnp.float64),) * 2 for n in statistics),
@@ -219,7 +234,7 @@ def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[st
         }
         if plan.fano_window_steps:
             carry["spike_statistics"].update(
-                window=jnp.int32(0), window_count=jnp.zeros(spike_shape, jnp.int32), window_squares=jnp.zeros(spike_shape, jnp.int64)
+                window=jnp.zeros(spike_shape, jnp.int32), window_count=jnp.zeros(spike_shape, jnp.int32), window_squares=jnp.zeros(spike_shape, jnp.int64)
             )
     n_blocks = -(-plan.n_steps // block)
     carry, (bits, samples) = jax.lax.scan(one_block, carry, jnp.arange(n_blocks, dtype=jnp.int32))
