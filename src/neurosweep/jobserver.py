@@ -52,7 +52,7 @@ ENV_VAR = "NEUROSWEEP_JOBSERVER"
 #: A worker whose resident memory exceeds this after a job is replaced by a fresh one.
 WORKER_MEMORY_MB = 3000
 _ACCEPTED = b"accepted\n"
-_STAGES = ("simulate", "collect", "analyse", "figure", "animation")
+_STAGES = ("simulate", "collect", "figure", "animation")
 
 log = logging.getLogger("neurosweep")
 
@@ -89,15 +89,15 @@ def execute(request: Mapping[str, Any]) -> None:
 
     stage = request["stage"]
     config = request["config"]
-    if stage in ("simulate", "collect", "analyse"):
+    if stage in ("simulate", "collect"):
         spec = jobs.spec_from_config(config, request["experiment"])
         if stage == "simulate":
             jobs.simulate_job(spec, int(request["chunk"]), request["output"][0],
                               jax_cache_dir=config.get("jax_cache_dir", ".jax_cache"))  # fmt: skip
-        elif stage == "collect":
-            jobs.collect_job(spec, request["input"], request["output"][0], memory_mb=jobs.memory_mb(config))
-        else:
-            jobs.analyse_job(spec, request["input"][0], request["output"][0], memory_mb=jobs.memory_mb(config))
+        else:  # the dataset, then its analyses: outputs (dataset, analysis)
+            dataset, analysis = request["output"]
+            jobs.collect_job(spec, request["input"], dataset, memory_mb=jobs.memory_mb(config))
+            jobs.analyse_job(spec, dataset, analysis, memory_mb=jobs.memory_mb(config))
         return
     figure_id = request["figure"]
     figure = config["figures"][figure_id]

@@ -1,15 +1,16 @@
-rule analyse:
-    """Run the experiment's analyses on its dataset (Dataset -> Dataset)."""
+rule collect:
+    """Collect an experiment's chunks into one dataset, then run its analyses on it (one job)."""
     input:
-        "results/{experiment}/dataset.zarr",
+        chunk_stores,
     output:
-        directory("results/{experiment}/analysis.zarr"),
+        dataset=directory("results/{experiment}/dataset.zarr"),
+        analysis=directory("results/{experiment}/analysis.zarr"),
     log:
-        "logs/{experiment}/analyse.log",
+        "logs/{experiment}/collect.log",
     conda:
         "../../envs/neurosweep.yaml"
     params:
         config=experiment_fingerprint,
-        code=analyse_code,
+        code=collect_code,
     script:
         "../scripts/job.py"

@@ -94,12 +94,9 @@ def simulate_code(wildcards):
     return EXPERIMENTS[wildcards.experiment]["simulate_code"]
 
 
-def store_code(wildcards):
-    return PLAN["store_code"]
-
-
-def analyse_code(wildcards):
-    return EXPERIMENTS[wildcards.experiment]["analyse_code"]
+def collect_code(wildcards):
+    """Digest of the code a collect job runs: the store, and the experiment's analyses."""
+    return [PLAN["store_code"], EXPERIMENTS[wildcards.experiment]["analyse_code"]]
 
 
 def figure_code(wildcards):

@@ -16,20 +16,3 @@ rule simulate:
         jax_cache_dir=JAX_CACHE_DIR,
     script:
         "../scripts/job.py"
-
-
-rule collect:
-    """Concatenate the chunks of one experiment into one labelled dataset."""
-    input:
-        chunk_stores,
-    output:
-        directory("results/{experiment}/dataset.zarr"),
-    log:
-        "logs/{experiment}/collect.log",
-    conda:
-        "../../envs/neurosweep.yaml"
-    params:
-        config=experiment_fingerprint,
-        code=store_code,
-    script:
-        "../scripts/job.py"
