@@ -125,3 +125,24 @@ def _state(pid: int) -> str:
         return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+def test_workers_share_the_cores_among_their_blas_threads(monkeypatch):
+    """One BLAS thread per worker when the workers fill the cores (threads beyond the cores
+    spin against each other); a user's own setting is kept."""
+    cores = len(os.sched_getaffinity(0))
+    assert jobserver.blas_threads(cores)["OPENBLAS_NUM_THREADS"] == "1"
+    assert jobserver.blas_threads(1)["OPENBLAS_NUM_THREADS"] == str(cores)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    captured = {}
+    monkeypatch.setattr(jobserver.subprocess, "Popen", lambda *args, env, **kwargs: captured.update(env) or _NeverStarted())
+    monkeypatch.setattr(jobserver.Path, "exists", lambda self: True)
+    jobserver.start(cores)
+    jobserver._server = None  # nothing was started
+    jobserver.stop()  # forgets the socket's address
+    assert captured["OPENBLAS_NUM_THREADS"] == "3" and captured["OMP_NUM_THREADS"] == "1"
+
+
+class _NeverStarted:
+    def poll(self):
+        return 0
