@@ -142,11 +142,11 @@ def _line_points(line: Line2D, spacing_px: float = 2.0) -> np.ndarray:
         return transformed if line.get_marker() not in (None, "None", "none", "", " ") else np.empty((0, 2))
     steps = np.diff(transformed, axis=0)
     lengths = np.hypot(*steps.T)
-    pieces = [transformed[:1]]
-    for start, step, length in zip(transformed[:-1], steps, lengths):
-        n = int(min(max(length / spacing_px, 1), 2000))
-        pieces.append(start + step * (np.arange(1, n + 1) / n)[:, None])
-    return np.concatenate(pieces)
+    counts = np.minimum(np.maximum(lengths / spacing_px, 1), 2000).astype(np.int64)  # points per segment
+    segment = np.repeat(np.arange(len(steps)), counts)
+    k = np.arange(1, len(segment) + 1) - np.repeat(np.cumsum(counts) - counts, counts)  # 1..n within each
+    fractions = k / counts[segment]
+    return np.concatenate([transformed[:1], transformed[:-1][segment] + steps[segment] * fractions[:, None]])
 
 
 def _data_points(ax: Axes) -> list[tuple[str, np.ndarray]]:
