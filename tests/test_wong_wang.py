@@ -73,6 +73,28 @@ def test_noisy_trials_differ_between_seeds_and_a_seed_reproduces():
     np.testing.assert_allclose(again["r1"].values[0], run["r1"].values[1], rtol=1e-5)
 
 
+def test_a_stimulus_of_sd_zero_draws_nothing_and_gives_the_same_trials(monkeypatch):
+    """sd_hz = 0 at every point skips the stimulus draw (a zero times the draw): the same noisy
+    trials, bit for bit, as with the draw made and multiplied by zero; an sd of 0 at only some
+    points keeps the draw."""
+    from neurosweep import runner
+    from neurosweep.experiments import parse_experiment
+
+    config = {"model": "wong_wang", "dt_ms": 0.1, "t_stop_ms": 600.0, "seeds": [3, 4],
+              "protocol": {"kind": "decision_stimulus", "mu0_hz": 30.0, "sd_hz": 0.0, "t_start_ms": 100.0, "duration_ms": 400.0},
+              "sweep": {"grid": {"coherence": [0.0, 12.8, 100.0]}}, "record": {"variables": ["r1", "stimulus_A_hz"]}}  # fmt: skip
+    assert runner.Plan.of(parse_experiment("x", config)).silent_noise == ("sd_hz",)
+    mixed = {**config, "protocol": {k: v for k, v in config["protocol"].items() if k != "sd_hz"},
+             "sweep": {"grid": {"coherence": [0.0], "sd_hz": [0.0, 5.0]}}}  # fmt: skip
+    assert runner.Plan.of(parse_experiment("x", mixed)).silent_noise == ()
+    skipped = simulate(config)
+    monkeypatch.setattr(runner, "_silent_noise", lambda experiment: ())
+    drawn = simulate(config)
+    for name in ("r1", "input_stimulus_A_hz"):
+        np.testing.assert_array_equal(skipped[name].values, drawn[name].values)
+    assert skipped["r1"].std("point").max() > 0.1  # the model's own noise still differs between seeds
+
+
 COHERENCES = [0.0, 3.2, 6.4, 12.8, 25.6, 51.2, 100.0]
 
 

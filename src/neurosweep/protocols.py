@@ -56,6 +56,10 @@ class Protocol:
     start: Callable[[Fields], Any] | None = None
     #: Fields with a restricted domain -> that domain (a key of ``neurosweep.models.base.DOMAINS``).
     domains: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: Fields that only scale a random draw: one that is zero at every point of an experiment
+    #: reaches ``step`` as the number 0.0 (:func:`silent`), and the draw is skipped (zero times
+    #: the draw is zero: the same inputs, without the cost of the draw).
+    noise_scales: tuple[str, ...] = ()
 
     def field_units(self, model_inputs: Mapping[str, str]) -> dict[str, str]:
         """Each field's unit, the model's input unit filled in."""
@@ -142,14 +146,21 @@ def _clamp(f: Fields, i: jax.Array, dt: float) -> dict[str, jax.Array]:
     return {"I": jnp.zeros_like(V), "V_clamp": V}
 
 
+def silent(value: Any) -> bool:
+    """Whether a field of :attr:`Protocol.noise_scales` came as the number 0.0 (zero at every
+    point of the experiment), so that the draw it scales can be skipped."""
+    return isinstance(value, float) and value == 0.0
+
+
 def _decision_stimulus(f: Fields, i: jax.Array, dt: float, key: jax.Array, carry: Any) -> tuple[dict[str, jax.Array], Any]:
     # Wang (2002): during the stimulus, the rates of A and B are redrawn every resample_ms from
     # N(mu0 (1 +/- c/100), sd); window w's draw comes from fold_in(key, w), so it needs no state.
     since = i - _steps(f["t_start_ms"], dt)
     inside = (since >= 0) & (since < _steps(f["duration_ms"], dt))
     window = jnp.floor_divide(since, jnp.maximum(_steps(f["resample_ms"], dt), 1.0)).astype(jnp.int32)
-    # The kit's cheap normals: a threefry normal every step costs a fifth of a Wang trial's loop.
-    noise = normals(jax.random.fold_in(key, jnp.maximum(window, 0)), (2,)).astype(jnp.result_type(f["mu0_hz"]))
+    # The kit's cheap normals: a threefry normal every step costs a fifth of a Wang trial's loop
+    # (and 45 % of a reduced Wong-Wang trial's, whose stimulus has sd 0: then none is drawn).
+    noise = 0.0 if silent(f["sd_hz"]) else normals(jax.random.fold_in(key, jnp.maximum(window, 0)), (2,)).astype(jnp.result_type(f["mu0_hz"]))
     mean = f["mu0_hz"] * (1.0 + jnp.stack([1.0, -1.0]) * f["coherence"] / 100.0)
     rates = jnp.where(inside, mean + f["sd_hz"] * noise, 0.0)
     return {"stimulus_A_hz": rates[0], "stimulus_B_hz": rates[1]}, carry
@@ -262,6 +273,7 @@ PROTOCOLS: dict[str, Protocol] = {
         outputs={"stimulus_A_hz": "Hz", "stimulus_B_hz": "Hz"},
         step=_decision_stimulus,
         domains={"coherence": "[-100, 100]", "mu0_hz": ">= 0", "sd_hz": ">= 0", "resample_ms": "> 0", "duration_ms": ">= 0"},
+        noise_scales=("sd_hz",),
     ),
     "moving_stimulus": Protocol(
         {"amplitude": None, "position_rad": 0.0, "speed_rad_per_ms": 0.0, "t_start_ms": 0.0, "duration_ms": None,

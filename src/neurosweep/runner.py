@@ -70,6 +70,8 @@ class Plan:
     spike_statistics: tuple[int, int] | None = None
     #: Steps per window of the Fano factor's counts kept with the spike statistics (0: none).
     fano_window_steps: int = 0
+    #: The protocol's noise scales that are zero at every point: passed as 0.0, no draw made.
+    silent_noise: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, experiment: Experiment) -> Plan:
@@ -89,6 +91,7 @@ class Plan:
             first_crossing=experiment.record_first_crossing,
             spike_statistics=experiment.spike_statistics_steps,
             fano_window_steps=experiment.fano_window_steps,
+            silent_noise=_silent_noise(experiment),
         )
 
     @property
@@ -97,6 +100,17 @@ class Plan:
         if not self.record_variables:
             return _WORD_BITS
         return math.lcm(self.record_every_steps, _WORD_BITS)
+
+
+def _silent_noise(experiment: Experiment) -> tuple[str, ...]:
+    """The protocol's noise scales (:attr:`neurosweep.protocols.Protocol.noise_scales`) that are
+    zero at every sweep point of the experiment."""
+    protocol = PROTOCOLS.get(experiment.protocol_kind) if experiment.protocol_kind else None
+    if protocol is None or not protocol.noise_scales:
+        return ()
+    columns = experiment.point_columns() if any(name not in experiment.protocol for name in protocol.noise_scales) else {}
+    values = {name: np.asarray(columns[name] if name in columns else experiment.protocol.get(name, 1.0), float) for name in protocol.noise_scales}
+    return tuple(name for name, value in values.items() if value.size and np.all(value == 0.0))
 
 
 def _finite(state: Any) -> jax.Array:
@@ -149,6 +163,7 @@ def _count_word(running: dict[str, jax.Array], bits: jax.Array, first: jax.Array
 def _run_point(params: Any, fields: Mapping[str, jax.Array], initial: Mapping[str, jax.Array], seed: jax.Array, plan: Plan) -> dict[str, Any]:
     model = get_model(plan.model)
     setup, dt, dtype = plan.setup, plan.setup.dt, jnp.dtype(plan.dtype)
+    fields = {**fields, **{name: 0.0 for name in plan.silent_noise}}
     root = jax.random.PRNGKey(seed)
     step_root, protocol_key = stream(root, STEP_STREAM), stream(root, PROTOCOL_STREAM)
     state = model.init_state(params, initial, root, setup)
