@@ -117,7 +117,7 @@ def deliver(spike: jax.Array, targets: jax.Array, n_slots: int, dtype: jnp.dtype
         remaining, counts = carry
         index = _spiking_indices(remaining, size)
         synapses = jnp.take(targets, index, axis=0, mode="clip")  # index n: the all-padding row
-        counts = counts + jnp.zeros(n_slots + 1, COUNT_DTYPE).at[synapses.reshape(-1)].add(1)[:n_slots]
+        counts = counts.at[synapses.reshape(-1)].add(1, mode="drop")  # slot n_slots (padding) is dropped
         return remaining.at[index].set(False, mode="drop"), counts
 
     start = (spike, jnp.zeros(n_slots, COUNT_DTYPE))
