@@ -68,10 +68,22 @@ def test_decision_stimulus_redraws_rates_every_50_ms_around_the_coherence_means(
         assert abs(values.mean() - mean) < 4 * 10.0 / np.sqrt(values.size)
         assert values.std() == pytest.approx(10.0, rel=0.1)
     # Within a window the rate holds; the next window is a new draw.
-    inside = protocol_inputs("decision_stimulus", fields, jnp.int32(1499), 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, ())[0]
-    start = protocol_inputs("decision_stimulus", fields, jnp.int32(1000), 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, ())[0]
-    after = protocol_inputs("decision_stimulus", fields, jnp.int32(1500), 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, ())[0]
+    first = protocol_start("decision_stimulus", fields)
+    inside = protocol_inputs("decision_stimulus", fields, jnp.int32(1499), 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, first)[0]
+    start = protocol_inputs("decision_stimulus", fields, jnp.int32(1000), 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, first)[0]
+    after = protocol_inputs("decision_stimulus", fields, jnp.int32(1500), 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, first)[0]
     assert float(inside["stimulus_A_hz"]) == float(start["stimulus_A_hz"]) != float(after["stimulus_A_hz"])
+
+    # Step by step, the carry keeps each window's draw: the same rates as drawn afresh at every step.
+    def one(carry, i):
+        inputs, carry = protocol_inputs("decision_stimulus", fields, i, 0.1, {"stimulus_A_hz": "Hz"}, jnp.float64, key, carry)
+        return carry, inputs["stimulus_A_hz"]
+
+    steps = jnp.arange(900, 3100, dtype=jnp.int32)  # before the stimulus, then four windows
+    _, carried = jax.lax.scan(one, first, steps)
+    _, fresh = jax.lax.scan(lambda carry, i: (carry, one(first, i)[1]), first, steps)  # scanned too: the same float32 kernels
+    np.testing.assert_array_equal(np.asarray(carried), np.asarray(fresh))
+    assert len(np.unique(np.asarray(carried)[np.asarray(steps) >= 1000])) == 5  # windows 0-4 (3000-3099 is window 4)
 
 
 def test_ou_noise_has_its_stationary_sd_and_a_seed_reproduces_it():

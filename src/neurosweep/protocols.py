@@ -160,7 +160,15 @@ def _decision_stimulus(f: Fields, i: jax.Array, dt: float, key: jax.Array, carry
     window = jnp.floor_divide(since, jnp.maximum(_steps(f["resample_ms"], dt), 1.0)).astype(jnp.int32)
     # The kit's cheap normals: a threefry normal every step costs a fifth of a Wang trial's loop
     # (and 45 % of a reduced Wong-Wang trial's, whose stimulus has sd 0: then none is drawn).
-    noise = 0.0 if silent(f["sd_hz"]) else normals(jax.random.fold_in(key, jnp.maximum(window, 0)), (2,)).astype(jnp.result_type(f["mu0_hz"]))
+    # The carry holds the window's draw, made again only when the window changes (a trial run
+    # alone: one step in 500 at the defaults; under vmap both branches run, as before).
+    if silent(f["sd_hz"]):
+        noise = 0.0
+    else:
+        held, held_noise = carry
+        current = jnp.maximum(window, 0)
+        noise = jax.lax.cond(current != held, lambda: normals(jax.random.fold_in(key, current), (2,)).astype(held_noise.dtype), lambda: held_noise)
+        carry = (current, noise)
     mean = f["mu0_hz"] * (1.0 + jnp.stack([1.0, -1.0]) * f["coherence"] / 100.0)
     rates = jnp.where(inside, mean + f["sd_hz"] * noise, 0.0)
     return {"stimulus_A_hz": rates[0], "stimulus_B_hz": rates[1]}, carry
@@ -272,6 +280,7 @@ PROTOCOLS: dict[str, Protocol] = {
         "[t_start_ms, t_start_ms + duration_ms), each redrawn every resample_ms from N(mean, sd_hz); zero outside",
         outputs={"stimulus_A_hz": "Hz", "stimulus_B_hz": "Hz"},
         step=_decision_stimulus,
+        start=lambda f: (jnp.int32(-1), jnp.zeros(2, jnp.result_type(f["mu0_hz"]))),  # no window drawn yet
         domains={"coherence": "[-100, 100]", "mu0_hz": ">= 0", "sd_hz": ">= 0", "resample_ms": "> 0", "duration_ms": ">= 0"},
         noise_scales=("sd_hz",),
     ),
