@@ -60,11 +60,14 @@ def logged_seconds(log: Path) -> float | None:
     return float(found[-1][1]) if found else None
 
 
-def job_times() -> dict[str, Any]:
-    """Per rule: jobs, their logged time and Snakemake's wall time; simulate time per experiment."""
+def job_times(since: float) -> dict[str, Any]:
+    """Per rule: jobs, their logged time and Snakemake's wall time; simulate time per experiment
+    (the jobs that started at or after ``since``, a Unix time: not an earlier run's records)."""
     jobs = {}
     for record in (ROOT / ".snakemake" / "metadata").iterdir():
         meta = json.loads(record.read_text())
+        if meta["starttime"] < since:
+            continue
         output = base64.b64decode(record.name).decode(errors="replace")
         jobs[tuple(meta["log"])] = (meta["rule"], meta["starttime"], meta["endtime"], output)  # a job once, however many outputs
     rules: dict[str, dict[str, float]] = collections.defaultdict(lambda: {"jobs": 0, "logged_s": 0.0, "wall_s": 0.0})
@@ -74,7 +77,7 @@ def job_times() -> dict[str, Any]:
         entry["jobs"] += 1
         entry["wall_s"] += end - start
         entry["logged_s"] += sum(logged_seconds(ROOT / log) or 0.0 for log in logs)
-        if rule == "simulate":
+        if rule in ("simulate", "simulate_collect"):
             per_experiment[output.split("/")[1]] += end - start
     return {
         "rules": {rule: {k: round(v, 2) for k, v in entry.items()} for rule, entry in sorted(rules.items())},
@@ -105,12 +108,14 @@ def main() -> None:
         clear_results()
         for path in ("logs", ".jax_cache", ".snakemake/neurosweep", ".snakemake/metadata"):
             shutil.rmtree(ROOT / path, ignore_errors=True)
+        started = time.time()
         result["cold_s"] = round(snakemake(*cores), 1)
-        result["cold_jobs"] = job_times()
+        result["cold_jobs"] = job_times(started)
         print("cold", result["cold_s"], flush=True)
     clear_results()
+    started = time.time()
     result["warm_s"] = round(snakemake(*cores), 1)
-    result["warm_jobs"] = job_times()
+    result["warm_jobs"] = job_times(started)
     print("warm", result["warm_s"], flush=True)
     result["dry_run_s"] = round(min(snakemake("-n") for _ in range(3)), 2)
     result["dry_run_forceall_s"] = round(min(snakemake("-n", "--forceall") for _ in range(2)), 2)

@@ -114,8 +114,9 @@ def test_a_run_killed_mid_simulation_resumes_to_identical_values_and_leaves_no_l
     process.wait()
     # A writer killed mid-write leaves a hidden sibling and no store; the next write of that path
     # removes the sibling. The collect may have finished before the kill (a warm job server runs
-    # these chunks in about a second): drop its store, as a collect killed before its rename would.
-    shutil.rmtree(killed / "results" / "hh_k" / "dataset.zarr", ignore_errors=True)
+    # these chunks in about a second): drop its stores, as a collect killed before its renames would.
+    for store in ("dataset.zarr", "analysis.zarr"):
+        shutil.rmtree(killed / "results" / "hh_k" / store, ignore_errors=True)
     stale = killed / "results" / "hh_k" / ".dataset.zarr.tmp-999999"
     stale.mkdir(parents=True, exist_ok=True)
     subprocess.run(command(killed, "--unlock"), cwd=repo, check=True, capture_output=True, timeout=300)

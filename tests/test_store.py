@@ -137,3 +137,23 @@ def test_a_store_written_without_consolidated_metadata_still_opens(tmp_path):
         warnings.simplefilter("error")
         opened = open_dataset(path).load()
     np.testing.assert_array_equal(opened["rate_hz"].values, np.arange(3.0))
+
+
+def test_a_small_experiment_run_as_one_job_writes_what_three_jobs_write(tmp_path):
+    """simulate + collect + analyse in one job (a small experiment of one chunk) gives the same
+    dataset and analysis as the three jobs, and leaves no chunk store behind."""
+    from neurosweep.experiments import runs_as_one_job
+
+    config = {**CONFIG, "chunk_size": 6}
+    experiment = _run_pipeline(tmp_path / "three", config)
+    assert runs_as_one_job(experiment)
+    assert not runs_as_one_job(parse_experiment("sweep", CONFIG))  # two chunks
+    one = tmp_path / "one" / "sweep"
+    jobs.simulate_collect_job(experiment.to_json(), one / "dataset.zarr", one / "analysis.zarr")
+    for name in ("dataset.zarr", "analysis.zarr"):
+        expected = store.open_dataset(tmp_path / "three" / "sweep" / name).load()
+        got = store.open_dataset(one / name).load()
+        volatile = ("created_utc", "wall_time_s", "hostname")  # provenance of the moment
+        xr.testing.assert_identical(got.drop_attrs(), expected.drop_attrs())
+        assert {k: v for k, v in got.attrs.items() if k not in volatile} == {k: v for k, v in expected.attrs.items() if k not in volatile}
+    assert sorted(p.name for p in one.iterdir()) == ["analysis.zarr", "dataset.zarr"]

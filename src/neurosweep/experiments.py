@@ -674,6 +674,34 @@ def auto_chunk_size(experiment: Experiment, chunk_memory_mb: float = DEFAULT_CHU
     return math.ceil(experiment.n_points / n_jobs)
 
 
+#: An experiment of one chunk whose work (:func:`work_estimate`) is at most this runs its
+#: simulation, collect and analyses as one job: most course experiments are well under a
+#: second of work, and a job's start costs about 0.1 s of a 2-core machine.
+ONE_JOB_MAX_WORK = 5e7
+
+
+def work_estimate(experiment: Experiment) -> float:
+    """A rough measure of an experiment's work, in element-steps: points x steps x elements for
+    a simulation (and a slow-point search, each candidate following the flow), points x guesses
+    x 1,000 for Newton's fixed points (60 iterations of 16 evaluations), one point's worth for
+    a vector field, a function or a continuation."""
+    model = experiment.model
+    sizes = model.sizes(model.defaults(**experiment.params))
+    n_elements = math.prod(sizes.values()) if sizes else 1
+    if experiment.kind in ("simulation", "slow_points"):
+        return float(experiment.n_points * experiment.n_steps * n_elements)
+    if experiment.kind == "fixed_points":
+        n_guesses = math.prod(len(values) for values in experiment.guesses.values()) if experiment.guesses else 1
+        return float(experiment.n_points * n_guesses * 1000 * n_elements)
+    return float(n_elements)
+
+
+def runs_as_one_job(experiment: Experiment) -> bool:
+    """Whether the experiment is simulated, collected and analysed in one job (one chunk, small
+    work): fewer jobs to start; a change of its analyses then reruns its simulation too."""
+    return experiment.n_chunks == 1 and work_estimate(experiment) <= ONE_JOB_MAX_WORK
+
+
 #: Sweeps above this many points get a warning with an estimate before anything runs.
 LARGE_SWEEP_POINTS = 100_000
 #: A job's own start-up (interpreter, imports, compile cache lookup, store write) on a 2-core CPU.

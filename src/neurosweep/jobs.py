@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ import xarray as xr
 
 from neurosweep.experiments import Experiment, parse_experiment
 
-__all__ = ["animation_job", "simulate_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json", "spec_from_config"]
+__all__ = ["animation_job", "simulate_job", "simulate_collect_job", "collect_job", "analyse_job", "figure_job", "experiment_from_json", "spec_from_config"]
 
 log = logging.getLogger("neurosweep")
 
@@ -133,6 +134,21 @@ def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.Pat
     write_dataset(reduced, output)
     log.info("analysed %s (%s) -> %s%s", dataset_path, ", ".join(experiment.analyses) or "nothing to analyse", output,
              " (streamed through dask)" if streamed else "")  # fmt: skip
+
+
+def simulate_collect_job(
+    spec: str, dataset_output: str | os.PathLike, analysis_output: str | os.PathLike, jax_cache_dir: str | None = None, memory_mb: float = 512.0
+) -> None:
+    """An experiment of one chunk in one job: its chunk simulated into a hidden store beside the
+    dataset, collected and analysed exactly as :func:`collect_job` and :func:`analyse_job` do
+    (the same datasets as the three jobs would write), the chunk's store then removed."""
+    chunk = Path(dataset_output).with_name(".chunk_0.zarr")
+    try:
+        simulate_job(spec, 0, chunk, jax_cache_dir=jax_cache_dir)
+        collect_job(spec, [chunk], dataset_output, memory_mb=memory_mb)
+        analyse_job(spec, dataset_output, analysis_output, memory_mb=memory_mb)
+    finally:
+        shutil.rmtree(chunk, ignore_errors=True)
 
 
 def _figure_data(

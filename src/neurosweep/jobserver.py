@@ -52,7 +52,7 @@ ENV_VAR = "NEUROSWEEP_JOBSERVER"
 #: A worker whose resident memory exceeds this after a job is replaced by a fresh one.
 WORKER_MEMORY_MB = 3000
 _ACCEPTED = b"accepted\n"
-_STAGES = ("simulate", "collect", "figure", "animation")
+_STAGES = ("simulate", "collect", "simulate_collect", "figure", "animation")
 
 log = logging.getLogger("neurosweep")
 
@@ -89,13 +89,16 @@ def execute(request: Mapping[str, Any]) -> None:
 
     stage = request["stage"]
     config = request["config"]
-    if stage in ("simulate", "collect"):
+    if stage in ("simulate", "collect", "simulate_collect"):
         spec = jobs.spec_from_config(config, request["experiment"])
+        cache = config.get("jax_cache_dir", ".jax_cache")
         if stage == "simulate":
-            jobs.simulate_job(spec, int(request["chunk"]), request["output"][0],
-                              jax_cache_dir=config.get("jax_cache_dir", ".jax_cache"))  # fmt: skip
-        else:  # the dataset, then its analyses: outputs (dataset, analysis)
-            dataset, analysis = request["output"]
+            jobs.simulate_job(spec, int(request["chunk"]), request["output"][0], jax_cache_dir=cache)
+            return
+        dataset, analysis = request["output"]  # the dataset, then its analyses
+        if stage == "simulate_collect":
+            jobs.simulate_collect_job(spec, dataset, analysis, jax_cache_dir=cache, memory_mb=jobs.memory_mb(config))
+        else:
             jobs.collect_job(spec, request["input"], dataset, memory_mb=jobs.memory_mb(config))
             jobs.analyse_job(spec, dataset, analysis, memory_mb=jobs.memory_mb(config))
         return

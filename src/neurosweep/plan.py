@@ -66,7 +66,7 @@ def plan_key(config: Mapping[str, Any], config_files: Iterable[str | Path] = ())
 def _experiments_part(config: Mapping[str, Any]) -> dict[str, Any]:
     """Every experiment parsed and checked (imports the models): what its rules need, and the
     facts the figure check reads of it."""
-    from neurosweep.experiments import parse_config, size_warnings
+    from neurosweep.experiments import parse_config, runs_as_one_job, size_warnings
     from neurosweep.models import model_module
     from neurosweep.sources import analysis_modules, digest, simulation_modules
 
@@ -76,6 +76,7 @@ def _experiments_part(config: Mapping[str, Any]) -> dict[str, Any]:
             name: {
                 "fingerprint": experiment.fingerprint(),
                 "n_chunks": experiment.n_chunks,
+                "one_job": runs_as_one_job(experiment),
                 "device": experiment.device,
                 "model": experiment.model_name,
                 "simulate_code": digest(simulation_modules(model_module(experiment.model_name))),

@@ -94,6 +94,19 @@ def simulate_code(wildcards):
     return EXPERIMENTS[wildcards.experiment]["simulate_code"]
 
 
+def experiment_pattern(one_job):
+    """A wildcard constraint matching the experiments that run as one job (or the others)."""
+    import re
+
+    names = [name for name, spec in EXPERIMENTS.items() if spec["one_job"] == one_job]
+    return "|".join(re.escape(name) for name in names) or "(?!)"
+
+
+def one_job_code(wildcards):
+    """Digest of the code a one-job experiment runs: its simulation, the store, its analyses."""
+    return [simulate_code(wildcards), *collect_code(wildcards)]
+
+
 def collect_code(wildcards):
     """Digest of the code a collect job runs: the store, and the experiment's analyses."""
     return [PLAN["store_code"], EXPERIMENTS[wildcards.experiment]["analyse_code"]]
