@@ -146,3 +146,26 @@ def test_workers_share_the_cores_among_their_blas_threads(monkeypatch):
 class _NeverStarted:
     def poll(self):
         return 0
+
+
+@pytest.mark.parametrize("with_server", [True, False], ids=["on_a_worker", "in_its_own_process"])
+def test_the_shell_client_runs_a_rule_job_like_run_job(tmp_path, monkeypatch, with_server):
+    """A rule's shell command (``python -S jobserver.py --job ...``, the config in a file): on a
+    worker, or restarted with the site packages and run in its own process when there is no
+    server; the same dataset as run_job gives."""
+    monkeypatch.chdir(tmp_path)
+    assert jobserver.run_job(_request(tmp_path, "simulate", "reference.zarr")) == 0
+    environment = {k: v for k, v in os.environ.items() if k != jobserver.ENV_VAR}
+    environment[jobserver.CONFIG_ENV_VAR] = jobserver.write_config(CONFIG, tmp_path / "plan")
+    if with_server:
+        environment[jobserver.ENV_VAR] = jobserver.start(1)
+    try:
+        command = [sys.executable, "-S", jobserver.__file__, "--job", "simulate", "--experiment", "hh_sweep", "--chunk", "0",
+                   "--output", "client.zarr", "--log", "logs/client.log"]  # fmt: skip
+        result = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+    finally:
+        jobserver.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    where = "a job server worker" if with_server else "its own process"
+    assert f"run by {where}" in (tmp_path / "logs" / "client.log").read_text()
+    xr.testing.assert_identical(open_dataset(tmp_path / "client.zarr").load().drop_attrs(), open_dataset(tmp_path / "reference.zarr").load().drop_attrs())

@@ -14,8 +14,11 @@ rule collect:
     params:
         config=experiment_fingerprint,
         code=collect_code,
-    script:
-        "../scripts/job.py"
+    shell:
+        job_command(
+            "collect",
+            "--experiment {wildcards.experiment} --input {input:q} --output {output:q} --log {log:q}",
+        )
 
 
 rule simulate_collect:
@@ -36,5 +39,8 @@ rule simulate_collect:
         config=experiment_fingerprint,
         code=one_job_code,
         jax_cache_dir=JAX_CACHE_DIR,
-    script:
-        "../scripts/job.py"
+    shell:
+        job_command(
+            "simulate_collect",
+            "--experiment {wildcards.experiment} --output {output:q} --log {log:q}",
+        )

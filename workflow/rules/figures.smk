@@ -25,8 +25,11 @@ rule figure:
         options=lambda wildcards: FIGURES[wildcards.figure].get("options", {}),
         caption=lambda wildcards: figure_caption(wildcards.figure),
         code=figure_code,
-    script:
-        "../scripts/job.py"
+    shell:
+        job_command(
+            "figure",
+            "--figure {wildcards.figure} --datasets {input.datasets:q} --analyses {input.analyses:q} --output {output:q} --log {log:q}",
+        )
 
 
 rule animation:
@@ -48,5 +51,8 @@ rule animation:
         plot=figure_plot,
         experiments=figure_experiments,
         code=figure_code,
-    script:
-        "../scripts/job.py"
+    shell:
+        job_command(
+            "animation",
+            "--figure {wildcards.figure} --datasets {input.datasets:q} --analyses {input.analyses:q} --output {output:q} --log {log:q}",
+        )

@@ -14,5 +14,8 @@ rule simulate:
         config=experiment_fingerprint,
         code=simulate_code,
         jax_cache_dir=JAX_CACHE_DIR,
-    script:
-        "../scripts/job.py"
+    shell:
+        job_command(
+            "simulate",
+            "--experiment {wildcards.experiment} --chunk {wildcards.chunk} --output {output:q} --log {log:q}",
+        )
