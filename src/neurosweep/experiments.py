@@ -644,12 +644,18 @@ def parse_experiment(
     return dataclasses.replace(experiment, chunk_size=min(chunk_size, experiment.n_points))
 
 
+def _n_elements(experiment: Experiment) -> int:
+    """Elements (neurons, field points) of one sweep point's model: 1 for a point model."""
+    model = experiment.model
+    sizes = model.sizes(model.defaults(**experiment.params))
+    return math.prod(sizes.values()) if sizes else 1
+
+
 def result_bytes_per_point(experiment: Experiment) -> int:
     """An estimate of one sweep point's results in a simulate job: its recorded traces, its spike
     bits (one bit per step and spiking element, decoded into events later) and its state."""
     model = experiment.model
-    sizes = model.sizes(model.defaults(**experiment.params))
-    n_elements = math.prod(sizes.values()) if sizes else 1
+    n_elements = _n_elements(experiment)
     itemsize = 8 if experiment.precision == "float64" else 4
     n_steps = experiment.n_steps if experiment.kind == "simulation" else 1
     n_records = n_steps // experiment.record_every_steps if experiment.record_variables else 0
@@ -685,9 +691,7 @@ def work_estimate(experiment: Experiment) -> float:
     a simulation (and a slow-point search, each candidate following the flow), points x guesses
     x 1,000 for Newton's fixed points (60 iterations of 16 evaluations), one point's worth for
     a vector field, a function or a continuation."""
-    model = experiment.model
-    sizes = model.sizes(model.defaults(**experiment.params))
-    n_elements = math.prod(sizes.values()) if sizes else 1
+    n_elements = _n_elements(experiment)
     if experiment.kind in ("simulation", "slow_points"):
         return float(experiment.n_points * experiment.n_steps * n_elements)
     if experiment.kind == "fixed_points":

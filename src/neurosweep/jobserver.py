@@ -14,8 +14,8 @@ job than a Snakemake ``script:``, whose interpreter imports Snakemake first; the
 :func:`export_job_environment`). It hands its job to a worker when the server runs (the
 ``NEUROSWEEP_JOBSERVER`` variable of the Snakemake process names the socket), and otherwise (on a
 Slurm node, under ``--use-conda``, with ``job_workers: 0``, or when no worker takes it) restarts
-itself with the site packages and runs the job in its own process, as a job always did. Either way the job runs the same function,
-:func:`execute`, so its results do not depend on where it ran.
+itself with the site packages and runs the job in its own process, as a job always did. Either
+way the job runs the same function, :func:`execute`, so its results do not depend on where it ran.
 
 A worker runs one job at a time, its log records in the job's log file, each job in its own
 ``warnings`` and matplotlib settings. A worker whose memory has grown past ``WORKER_MEMORY_MB``

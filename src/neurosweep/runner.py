@@ -108,8 +108,8 @@ def _silent_noise(experiment: Experiment) -> tuple[str, ...]:
     protocol = PROTOCOLS.get(experiment.protocol_kind) if experiment.protocol_kind else None
     if protocol is None or not protocol.noise_scales:
         return ()
-    columns = experiment.point_columns() if any(name not in experiment.protocol for name in protocol.noise_scales) else {}
-    values = {name: np.asarray(columns[name] if name in columns else experiment.protocol.get(name, 1.0), float) for name in protocol.noise_scales}
+    swept = {**experiment.grid_axes, **experiment.zip_axes}  # a swept field's values, not every point's
+    values = {name: np.asarray(swept[name] if name in swept else experiment.protocol.get(name, 1.0), float) for name in protocol.noise_scales}
     return tuple(name for name, value in values.items() if value.size and np.all(value == 0.0))
 
 
