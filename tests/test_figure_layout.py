@@ -113,3 +113,24 @@ def test_tick_labels_without_their_spine_are_found():
 )  # fmt: skip
 def test_names_and_units_are_printed_as_the_field_writes_them(written, printed):
     assert typeset_text(written) == printed
+
+
+def test_leaving_out_segments_beyond_the_axes_keeps_every_point_inside_them():
+    """The check resamples a line only where it can fall inside its axes: the points inside are
+    the same, in the same order, as when every segment is resampled (random walks that leave
+    the axes by every edge)."""
+    from neurosweep.figures.layout import _inside, _line_points
+
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots()
+    ax.set(xlim=(0, 1), ylim=(-1, 1))
+    for _ in range(40):
+        x = np.sort(rng.uniform(-0.5, 1.5, 300))
+        y = np.cumsum(rng.normal(0, 0.3, 300))
+        (line,) = ax.plot(x, y)
+    fig.canvas.draw()
+    window = ax.get_window_extent()
+    for line in ax.get_lines():
+        every, kept = _line_points(line), _line_points(line, window=window)
+        assert len(kept) <= len(every)
+        np.testing.assert_array_equal(kept[_inside(window, kept)], every[_inside(window, every)])

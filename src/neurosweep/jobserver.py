@@ -267,6 +267,7 @@ def _warm_up() -> None:
     import neurosweep.analysis  # noqa: F401
     import neurosweep.dynamics.fixed_points  # noqa: F401
     import neurosweep.figures  # noqa: F401
+    import neurosweep.figures.files  # noqa: F401
     import neurosweep.jobs  # noqa: F401
     import neurosweep.runner  # noqa: F401
     import neurosweep.store  # noqa: F401

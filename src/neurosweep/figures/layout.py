@@ -132,21 +132,30 @@ def _texts_overlap(a: _Text, b: _Text, renderer) -> bool:
     return dx < (sizes[0][0] + sizes[1][0]) / 2 - OVERLAP_PX and dy < (sizes[0][1] + sizes[1][1]) / 2 - OVERLAP_PX
 
 
-def _line_points(line: Line2D, spacing_px: float = 2.0) -> np.ndarray:
+def _line_points(line: Line2D, spacing_px: float = 2.0, window: Bbox | None = None) -> np.ndarray:
     """The line's path in display coordinates, resampled every ``spacing_px`` (so a two-point
-    line across a legend counts by the length it covers)."""
+    line across a legend counts by the length it covers). With ``window``, the segments that lie
+    wholly beyond one of its edges are left out (none of their points could fall inside it: a
+    curve that runs off the axes would be millions of points)."""
     path = line.get_path()
     transformed = line.get_transform().transform(path.vertices)
     transformed = transformed[np.all(np.isfinite(transformed), axis=1)]
     if len(transformed) < 2 or line.get_linestyle() in ("None", "none", " ", ""):
         return transformed if line.get_marker() not in (None, "None", "none", "", " ") else np.empty((0, 2))
-    steps = np.diff(transformed, axis=0)
+    starts, steps = transformed[:-1], np.diff(transformed, axis=0)
+    if window is not None:
+        ends = transformed[1:]
+        beyond = (
+            ((starts[:, 0] < window.x0) & (ends[:, 0] < window.x0)) | ((starts[:, 0] > window.x1) & (ends[:, 0] > window.x1))
+            | ((starts[:, 1] < window.y0) & (ends[:, 1] < window.y0)) | ((starts[:, 1] > window.y1) & (ends[:, 1] > window.y1))
+        )  # fmt: skip
+        starts, steps = starts[~beyond], steps[~beyond]
     lengths = np.hypot(*steps.T)
     counts = np.minimum(np.maximum(lengths / spacing_px, 1), 2000).astype(np.int64)  # points per segment
     segment = np.repeat(np.arange(len(steps)), counts)
     k = np.arange(1, len(segment) + 1) - np.repeat(np.cumsum(counts) - counts, counts)  # 1..n within each
     fractions = k / counts[segment]
-    return np.concatenate([transformed[:1], transformed[:-1][segment] + steps[segment] * fractions[:, None]])
+    return np.concatenate([transformed[:1], starts[segment] + steps[segment] * fractions[:, None]])
 
 
 def _data_points(ax: Axes) -> list[tuple[str, np.ndarray]]:
@@ -155,7 +164,7 @@ def _data_points(ax: Axes) -> list[tuple[str, np.ndarray]]:
     found = []
     for line in ax.get_lines():
         if line.get_visible() and not line.get_label().startswith("_legend"):
-            points = _line_points(line)
+            points = _line_points(line, window=window)
             if len(points):
                 found.append((line.get_label(), points[_inside(window, points)]))
     for collection in ax.collections:
