@@ -162,3 +162,15 @@ def test_rates_rise_monotonically_with_the_external_input():
 def test_bad_network_input_is_rejected_with_its_key(change, message):
     with pytest.raises(ConfigError, match=message):
         parse_experiment("x", {**_network(10.0), **change})
+
+
+def test_input_statistics_kept_in_the_loop_are_those_of_the_recorded_inputs():
+    """Per-neuron time mean and sd of I_exc, I_inh and I_net, kept in the loop (a word's steps
+    added at its end), equal those of the same inputs recorded at every step; 1003 steps end
+    in a partial word."""
+    run = simulate(_network(100.3, params=SMALL, seeds=[3], record={"variables": ["I_exc", "I_inh", "I_net"], "every_ms": 0.1}))
+    for name in ("I_exc", "I_inh", "I_net"):
+        trace = run[name].isel(point=0).values.astype(np.float64)  # (time, neuron)
+        assert trace.shape[0] == 1003
+        np.testing.assert_allclose(run[f"{name}_mean"].isel(point=0).values, trace.mean(axis=0), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(run[f"{name}_sd"].isel(point=0).values, trace.std(axis=0), rtol=1e-6, atol=1e-8)
