@@ -12,6 +12,7 @@ from scipy.stats import chisquare
 from neurosweep.models.network import (
     Populations,
     delay_line,
+    deliver,
     dense_input,
     group_input,
     group_sums,
@@ -132,3 +133,19 @@ def test_normals_are_standard_normal_and_never_infinite():
     assert np.all(np.isfinite(draws)) and np.abs(draws).max() < 5.5
     assert abs(draws.mean()) < POISSON_SIGMAS / np.sqrt(draws.size)
     assert draws.std() == pytest.approx(1.0, rel=4 * np.sqrt(0.5 / draws.size))
+
+
+@pytest.mark.parametrize("n_spiking", [0, 1, 16, 17, 80, 81, 500, 1000])
+@pytest.mark.parametrize("sizes", [(16, 64), (16, 16), (4, 7)])
+def test_delivery_counts_each_synapse_of_each_spike_once_whatever_the_pass_sizes(n_spiking, sizes):
+    """Event counts per slot equal a bincount of the spiking rows' targets (padding dropped),
+    for volleys that fill the first pass, spill over it, and take many later passes."""
+    rng = np.random.default_rng(n_spiking)
+    n, width, n_slots = 1000, 12, 2000
+    targets = rng.integers(0, n_slots + 1, size=(n + 1, width)).astype(np.int32)  # n_slots: padding
+    targets[-1] = n_slots
+    spike = np.zeros(n, bool)
+    spike[rng.choice(n, n_spiking, replace=False)] = True
+    counts = deliver(jnp.asarray(spike), jnp.asarray(targets), n_slots, jnp.float32, *sizes)
+    expected = np.bincount(targets[:-1][spike].ravel(), minlength=n_slots + 1)[:n_slots]
+    np.testing.assert_array_equal(np.asarray(counts), expected)
