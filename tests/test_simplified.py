@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 from neurosweep.dynamics import STABILITY_LABELS, find_fixed_point
+from neurosweep.dynamics.fixed_points import solve_small
 from neurosweep.models import get_model
 
 
@@ -242,3 +243,12 @@ def test_parameter_outside_its_domain_is_rejected():
         parse_experiment("x", {**base, "params": {"tau_w": -5}})
     with pytest.raises(ConfigError, match=r"experiments\.x\.sweep\.delta_T: 0 is outside the domain of adex\.delta_T: must be > 0"):
         parse_experiment("x", {**base, "sweep": {"grid": {"delta_T": [2, 0]}}})
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_the_small_system_solve_is_lapacks(n):
+    """Newton's linear step (Cramer's rule for 2 x 2) equals numpy's LAPACK solve to rounding."""
+    rng = np.random.default_rng(n)
+    for _ in range(200):
+        matrix, rhs = rng.normal(size=(n, n)) + n * np.eye(n), rng.normal(size=n)
+        np.testing.assert_allclose(np.asarray(solve_small(jnp.asarray(matrix), jnp.asarray(rhs))), np.linalg.solve(matrix, rhs), rtol=1e-12, atol=1e-12)
