@@ -211,3 +211,13 @@ def test_bad_cann_input_is_a_config_error_naming_the_key(change, message):
     experiment = {"model": "cann1d", "t_stop_ms": 10, "protocol": {"kind": "none"}, **change}
     with pytest.raises(ConfigError, match=message):
         parse_config({"experiments": {"c": experiment}})
+
+
+def test_wrapped_angles_lie_in_one_turn_and_point_the_same_way():
+    from neurosweep.analysis.bump import wrap
+
+    angle = np.random.default_rng(0).uniform(-50.0, 50.0, 100_000)
+    wrapped = wrap(angle)
+    assert np.all((wrapped >= -np.pi) & (wrapped <= np.pi))
+    np.testing.assert_allclose(np.exp(1j * wrapped), np.exp(1j * angle), atol=1e-13)
+    np.testing.assert_allclose(wrap(np.array([0.0, 1.0, -1.0, 3.0])), [0.0, 1.0, -1.0, 3.0], atol=1e-15)
