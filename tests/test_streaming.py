@@ -93,3 +93,14 @@ def test_a_stream_writes_bounded_chunks(tmp_path):
     for name, variable in streamed.data_vars.items():
         block = np.prod([c[0] for c in variable.chunks]) * variable.dtype.itemsize
         assert block <= max(256, variable.shape[-1] * variable.dtype.itemsize), name
+
+
+def test_the_collect_streams_exactly_where_its_measured_peak_would_pass_the_budget():
+    """The in-memory estimate on the measured cases (512 MB budget): the E/I grid (70.7 MB in 12
+    chunk stores, 286 MB added in memory) is concatenated in memory; a 10^6-point sweep (60 MB
+    over 248 stores, 721 MB in memory) streams."""
+    from neurosweep.jobs import collects_in_memory
+
+    assert collects_in_memory(70.7e6, 12, 512.0)
+    assert not collects_in_memory(60e6, 248, 512.0)
+    assert not collects_in_memory(120e6, 1, 512.0)  # four copies of it pass three quarters
