@@ -67,13 +67,17 @@ def weibull_accuracy(coherence_pct: np.ndarray, threshold_pct: float, slope: flo
     return 1.0 - 0.5 * np.exp(-((np.abs(coherence_pct) / threshold_pct) ** slope))
 
 
-def _fit_weibull(coherence: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
-    """Maximum-likelihood (alpha, beta) from trials (coherence, correct 0/1)."""
+def _fit_weibull(coherence: np.ndarray, n_correct: np.ndarray, n_trials: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood (alpha, beta) from the trials at each distinct coherence: the
+    Bernoulli likelihood of the trials depends on them only through these counts (so a fit costs
+    the coherences, not the thousands of trials, and a bootstrap resample is a bincount)."""
     from scipy.optimize import minimize
+
+    n_wrong = n_trials - n_correct
 
     def negative_log_likelihood(log_params: np.ndarray) -> float:
         p = np.clip(weibull_accuracy(coherence, *np.exp(log_params)), 1e-9, 1 - 1e-9)
-        return -float(np.sum(correct * np.log(p) + (1 - correct) * np.log(1 - p)))
+        return -float(np.sum(n_correct * np.log(p) + n_wrong * np.log(1 - p)))
 
     result = minimize(negative_log_likelihood, np.log([10.0, 1.5]), method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8})
     return tuple(float(v) for v in np.exp(result.x))
@@ -99,10 +103,17 @@ def psychometric(dataset: xr.Dataset) -> xr.Dataset:
     coherence = np.broadcast_to(trials["coherence"].values[:, None], trials["correct"].transpose("coherence", "seed").shape)
     correct = trials["correct"].transpose("coherence", "seed").values
     use = np.isfinite(correct) & (coherence != 0)
-    c, k = np.abs(coherence[use]), correct[use]
-    alpha, beta = _fit_weibull(c, k)
+    levels, group = np.unique(np.abs(coherence[use]), return_inverse=True)
+    k = correct[use]
+
+    def fit(index: np.ndarray) -> tuple[float, float]:
+        n = np.bincount(group[index], minlength=levels.size)
+        return _fit_weibull(levels, np.bincount(group[index], weights=k[index], minlength=levels.size), n)
+
+    everything = np.arange(k.size)
+    alpha, beta = fit(everything)
     rng = np.random.default_rng(0)
-    draws = np.array([_fit_weibull(c[index], k[index]) for index in (rng.integers(0, c.size, c.size) for _ in range(BOOTSTRAP_RESAMPLES))])
+    draws = np.array([fit(rng.integers(0, k.size, k.size)) for _ in range(BOOTSTRAP_RESAMPLES)])
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(draws, [tail, 100 - tail], axis=0)
     out["weibull_threshold_pct"] = ((), alpha, {"units": "%", "long_name": "Weibull threshold alpha (accuracy 0.816)"})
