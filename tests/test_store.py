@@ -139,10 +139,15 @@ def test_a_store_written_without_consolidated_metadata_still_opens(tmp_path):
     np.testing.assert_array_equal(opened["rate_hz"].values, np.arange(3.0))
 
 
-def test_a_small_experiment_run_as_one_job_writes_what_three_jobs_write(tmp_path):
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_a_small_experiment_run_as_one_job_writes_what_three_jobs_write(tmp_path, monkeypatch, in_memory):
     """simulate + collect + analyse in one job (a small experiment of one chunk) gives the same
-    dataset and analysis as the three jobs, and leaves no chunk store behind."""
+    dataset and analysis as the three jobs, whether it hands the chunk on in memory or through a
+    hidden store (data beyond the budget), and leaves no chunk store behind."""
     from neurosweep.experiments import runs_as_one_job
+
+    if not in_memory:
+        monkeypatch.setattr(jobs, "collects_in_memory", lambda *args: False)
 
     config = {**CONFIG, "chunk_size": 6}
     experiment = _run_pipeline(tmp_path / "three", config)
@@ -157,3 +162,25 @@ def test_a_small_experiment_run_as_one_job_writes_what_three_jobs_write(tmp_path
         xr.testing.assert_identical(got.drop_attrs(), expected.drop_attrs())
         assert {k: v for k, v in got.attrs.items() if k not in volatile} == {k: v for k, v in expected.attrs.items() if k not in volatile}
     assert sorted(p.name for p in one.iterdir()) == ["analysis.zarr", "dataset.zarr"]
+
+
+def test_a_dataset_as_stored_is_what_a_store_gives_back(tmp_path):
+    """as_stored (attrs JSON-encoded, arrays C-ordered) equals a write and a read: values, dtypes,
+    attrs, and the memory layout numpy's sums depend on."""
+    import xarray as xr
+
+    values = np.random.default_rng(0).normal(size=(7, 5, 3))
+    dataset = xr.Dataset(
+        {"rate_hz": (("a", "b", "c"), values, {"units": "Hz", "window_ms": [0.0, 500.0]})},
+        coords={"a": np.arange(7), "b": ("b", list("vwxyz"))},
+        attrs={"config": {"k": 1, "nested": {"x": [1, 2]}}, "seed": np.int64(3)},
+    ).transpose("c", "a", "b")  # views: not C-ordered
+    store.write_dataset(dataset, tmp_path / "d.zarr")
+    read = store.open_dataset(tmp_path / "d.zarr").load()
+    stored = store.as_stored(dataset)
+    xr.testing.assert_identical(stored, read)
+    for name in read.variables:
+        assert stored[name].attrs == read[name].attrs and stored[name].dtype == read[name].dtype
+        assert stored[name].values.flags.c_contiguous
+    assert stored.attrs == read.attrs
+    np.testing.assert_array_equal(stored["rate_hz"].std("a").values, read["rate_hz"].std("a").values)

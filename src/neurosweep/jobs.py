@@ -42,10 +42,16 @@ def spec_from_config(config: Mapping[str, Any], name: str) -> str:
 
 def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cache_dir: str | None = None) -> None:
     """Run chunk ``chunk_index`` of the experiment and write it atomically to ``output``."""
-    experiment = experiment_from_json(spec)
+    from neurosweep.store import write_dataset
+
+    write_dataset(_simulated(experiment_from_json(spec), chunk_index, jax_cache_dir), output)
+
+
+def _simulated(experiment: Experiment, chunk_index: int, jax_cache_dir: str | None) -> xr.Dataset:
+    """Chunk ``chunk_index`` of ``experiment``, simulated, with its provenance; logged."""
     from neurosweep.runtime import configure_jax, require_device
     from neurosweep.runner import run_chunk
-    from neurosweep.store import provenance, write_dataset
+    from neurosweep.store import provenance
 
     configure_jax(jax_cache_dir, experiment.device)
     require_device(experiment.device, experiment.name)
@@ -53,7 +59,6 @@ def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cac
     dataset = run_chunk(experiment, chunk_index)
     dataset.attrs.update(provenance(experiment))
     dataset.attrs["chunk"] = chunk_index
-    write_dataset(dataset, output)
     n_diverged = int(dataset["diverged"].sum()) if "diverged" in dataset else 0
     log.info(
         "%s chunk %d: %d points in %.2f s on %s (%s); %d diverged",
@@ -62,6 +67,7 @@ def simulate_job(spec: str, chunk_index: int, output: str | os.PathLike, jax_cac
     )  # fmt: skip
     if n_diverged:
         log.warning("%s chunk %d: %d sweep points diverged (flagged in `diverged`)", experiment.name, chunk_index, n_diverged)
+    return dataset
 
 
 def memory_mb(config: Mapping[str, Any]) -> float:
@@ -100,7 +106,7 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
     """Concatenate the chunk stores of one experiment into its dataset: at once when that fits
     ``memory_mb`` (:func:`collects_in_memory`), streamed through dask into zarr otherwise
     (memory then stays bounded by the stream's chunks, whatever the sweep's size)."""
-    from neurosweep.store import collect_chunks, open_dataset, stream_chunks, write_dataset
+    from neurosweep.store import open_dataset, stream_chunks, write_dataset
 
     experiment = experiment_from_json(spec)
     single = experiment.kind in ("function", "vector_field", "continuation")  # one store, nothing to concatenate
@@ -116,31 +122,52 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
         stream_chunks(inputs, output, experiment.sweep_grid if grid else None, attrs=attrs, chunk_bytes=_stream_chunk_bytes(memory_mb))
         dataset = open_dataset(output, chunks={})
     else:
-        dataset = open_dataset(inputs[0]).load() if single else collect_chunks(inputs, grid)
-        dataset.attrs.pop("chunk", None)
+        dataset = _concatenated(experiment, [open_dataset(path).load() for path in inputs])
         write_dataset(dataset, output)
-    if "diverged" in dataset and bool(dataset["diverged"].any()):
-        log.warning("%s: %d of %d points diverged", experiment.name, int(dataset["diverged"].sum()), dataset["diverged"].size)
+    _report_diverged(experiment, dataset)
     log.info("%s: collected %d chunk(s), %.1f MB, into %s%s", experiment.name, len(inputs), n_bytes / 1e6, output,
              " (streamed through dask)" if streamed else "")  # fmt: skip
+
+
+def _concatenated(experiment: Experiment, parts: Sequence[xr.Dataset]) -> xr.Dataset:
+    """The experiment's dataset from its chunks' (read at once): one store as it is for a kind
+    that writes one, else concatenated along ``point`` and a grid unstacked."""
+    from neurosweep.store import concatenate_chunks
+
+    single = experiment.kind in ("function", "vector_field", "continuation")
+    dataset = parts[0] if single else concatenate_chunks(parts, experiment.sweep_axes if experiment.is_grid else ())
+    dataset.attrs.pop("chunk", None)
+    return dataset
+
+
+def _report_diverged(experiment: Experiment, dataset: xr.Dataset) -> None:
+    if "diverged" in dataset and bool(dataset["diverged"].any()):
+        log.warning("%s: %d of %d points diverged", experiment.name, int(dataset["diverged"].sum()), dataset["diverged"].size)
+
+
+def _analysed(experiment: Experiment, dataset: xr.Dataset) -> xr.Dataset:
+    """The experiment's analyses of ``dataset``, merged, with their provenance."""
+    from neurosweep.analysis import get_analysis
+
+    reduced = xr.merge([get_analysis(name)(dataset, **experiment.analysis_options.get(name, {})) for name in experiment.analyses],
+                       compat="override", join="exact")  # fmt: skip
+    reduced.attrs = {"analyses": list(experiment.analyses)}
+    reduced.attrs.update({k: dataset.attrs[k] for k in ("experiment", "git_commit") if k in dataset.attrs})
+    return reduced
 
 
 def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.PathLike, memory_mb: float = 512.0) -> None:
     """Run the experiment's analyses (its config's ``analyses``, or its model's default) on its
     dataset and write their merged result; a dataset above a tenth of ``memory_mb`` is read
     and reduced chunk by chunk through dask when its analyses can (``STREAMING_ANALYSES``)."""
-    from neurosweep.analysis import STREAMING_ANALYSES, get_analysis
     from neurosweep.store import open_dataset, uniform_chunks, write_dataset
 
     experiment = experiment_from_json(spec)
     dataset = open_dataset(dataset_path, chunks={})
-    streamed = dataset.nbytes > IN_MEMORY_SHARE * memory_mb * 1e6 and all(name in STREAMING_ANALYSES for name in experiment.analyses)
+    streamed = _analyses_stream(experiment, dataset.nbytes, memory_mb)
     if not streamed:
         dataset = dataset.load()
-    reduced = xr.merge([get_analysis(name)(dataset, **experiment.analysis_options.get(name, {})) for name in experiment.analyses],
-                       compat="override", join="exact")  # fmt: skip
-    reduced.attrs = {"analyses": list(experiment.analyses)}
-    reduced.attrs.update({k: dataset.attrs[k] for k in ("experiment", "git_commit") if k in dataset.attrs})
+    reduced = _analysed(experiment, dataset)
     if streamed:
         reduced = uniform_chunks(reduced, _stream_chunk_bytes(memory_mb))
     write_dataset(reduced, output)
@@ -148,15 +175,38 @@ def analyse_job(spec: str, dataset_path: str | os.PathLike, output: str | os.Pat
              " (streamed through dask)" if streamed else "")  # fmt: skip
 
 
+def _analyses_stream(experiment: Experiment, n_bytes: float, memory_mb: float) -> bool:
+    """Whether the analyses read a dataset of ``n_bytes`` chunk by chunk (it is large and they can)."""
+    from neurosweep.analysis import STREAMING_ANALYSES
+
+    return n_bytes > IN_MEMORY_SHARE * memory_mb * 1e6 and all(name in STREAMING_ANALYSES for name in experiment.analyses)
+
+
 def simulate_collect_job(
     spec: str, dataset_output: str | os.PathLike, analysis_output: str | os.PathLike, jax_cache_dir: str | None = None, memory_mb: float = 512.0
 ) -> None:
-    """An experiment of one chunk in one job: its chunk simulated into a hidden store beside the
-    dataset, collected and analysed exactly as :func:`collect_job` and :func:`analyse_job` do
-    (the same datasets as the three jobs would write), the chunk's store then removed."""
+    """An experiment of one chunk in one job, writing the same dataset and analysis as the three
+    jobs would. Where its data fit the memory budget (:func:`collects_in_memory`, and the
+    analyses read at once) the chunk is handed from simulation to collection to the analyses
+    in memory, as a store would give it back (:func:`neurosweep.store.as_stored`): one store
+    write and two reads fewer, a third of a small job. Else the chunk goes through a hidden
+    store beside the dataset, collected and analysed by :func:`collect_job` and
+    :func:`analyse_job`, and the store is removed."""
+    from neurosweep.store import as_stored, write_dataset
+
+    experiment = experiment_from_json(spec)
+    simulated = as_stored(_simulated(experiment, 0, jax_cache_dir))
+    if collects_in_memory(simulated.nbytes, 1, memory_mb) and not _analyses_stream(experiment, simulated.nbytes, memory_mb):
+        dataset = as_stored(_concatenated(experiment, [simulated]))
+        write_dataset(dataset, dataset_output)
+        _report_diverged(experiment, dataset)
+        write_dataset(_analysed(experiment, dataset), analysis_output)
+        log.info("%s: simulated, collected and analysed (%s) in memory -> %s, %s", experiment.name,
+                 ", ".join(experiment.analyses) or "nothing to analyse", dataset_output, analysis_output)  # fmt: skip
+        return
     chunk = Path(dataset_output).with_name(".chunk_0.zarr")
     try:
-        simulate_job(spec, 0, chunk, jax_cache_dir=jax_cache_dir)
+        write_dataset(simulated, chunk)
         collect_job(spec, [chunk], dataset_output, memory_mb=memory_mb)
         analyse_job(spec, dataset_output, analysis_output, memory_mb=memory_mb)
     finally:

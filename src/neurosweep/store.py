@@ -17,7 +17,7 @@ import platform
 import shutil
 import subprocess
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,9 @@ __all__ = [
     "write_dataset",
     "open_dataset",
     "provenance",
+    "as_stored",
     "collect_chunks",
+    "concatenate_chunks",
     "stream_chunks",
     "STREAM_CHUNK_BYTES",
     "uniform_chunks",
@@ -82,14 +84,9 @@ def _alive(pid: int) -> bool:
 def _to_zarr(dataset: xr.Dataset, path: str | os.PathLike, **options: Any) -> None:
     """Write (or append, by ``options``) ``dataset`` to a zarr store: attrs JSON-encoded, the
     encodings read from the sources dropped."""
-    dataset = dataset.copy()
-    dataset.attrs = _encode_attrs(dataset.attrs)
-    for name in dataset.variables:
-        dataset[name].attrs = _encode_attrs(dataset[name].attrs)
-        dataset[name].encoding = {}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_CONSOLIDATED_NOTE)
-        dataset.to_zarr(path, **options, **_ZARR_OPTIONS)
+        as_stored(dataset).to_zarr(path, **options, **_ZARR_OPTIONS)
 
 
 def write_dataset(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
@@ -174,13 +171,36 @@ def _pad_ragged(part: xr.Dataset, dim: str, width: int) -> xr.Dataset:
 RAGGED_DIMS = ("spike", "fixed_point")
 
 
+def as_stored(dataset: xr.Dataset) -> xr.Dataset:
+    """``dataset`` as :func:`open_dataset` gives it back from a store :func:`write_dataset` wrote:
+    the attrs JSON-encoded, the encodings empty, every array C-ordered (numpy's reductions
+    group their sums by the memory layout: a transposed view sums in another order). So a job
+    can hand a dataset on in memory instead of writing and reading a store in between (tested
+    against the round trip)."""
+    stored = dataset.copy()
+    stored.attrs = _encode_attrs(stored.attrs)
+    for name in stored.variables:
+        variable = stored[name].variable
+        if isinstance(variable.data, np.ndarray) and not variable.data.flags.c_contiguous:
+            variable.data = np.ascontiguousarray(variable.data)
+        stored[name].attrs = _encode_attrs(stored[name].attrs)
+        stored[name].encoding = {}
+    return stored
+
+
 def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] = ()) -> xr.Dataset:
-    """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis.
+    """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis
+    (:func:`concatenate_chunks`)."""
+    return concatenate_chunks([open_dataset(p).load() for p in paths], grid_axes)
+
+
+def concatenate_chunks(parts: Sequence[xr.Dataset], grid_axes: Iterable[str] = ()) -> xr.Dataset:
+    """Concatenate chunk datasets along ``point``; unstack a grid sweep into one dim per axis.
 
     Ragged dims (``spike``, ``fixed_point``) are padded to the widest chunk's (each chunk trims
     them to its own widest point).
     """
-    parts = [open_dataset(p).load() for p in paths]
+    parts = list(parts)
     for dim in RAGGED_DIMS:
         if dim in parts[0].dims:
             width = max(part.sizes[dim] for part in parts)
