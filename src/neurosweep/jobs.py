@@ -70,6 +70,10 @@ def _simulated(experiment: Experiment, chunk_index: int, jax_cache_dir: str | No
     return dataset
 
 
+#: Experiment kinds that write one store, whatever their sweep: their collect has nothing to concatenate.
+_ONE_STORE_KINDS = ("function", "vector_field", "continuation")
+
+
 def memory_mb(config: Mapping[str, Any]) -> float:
     """A job's memory budget: the config's ``chunk_memory_mb``."""
     from neurosweep.experiments import chunking
@@ -109,7 +113,7 @@ def collect_job(spec: str, inputs: Sequence[str | os.PathLike], output: str | os
     from neurosweep.store import open_dataset, stream_chunks, write_dataset
 
     experiment = experiment_from_json(spec)
-    single = experiment.kind in ("function", "vector_field", "continuation")  # one store, nothing to concatenate
+    single = experiment.kind in _ONE_STORE_KINDS
     grid = experiment.sweep_axes if experiment.is_grid and not single else ()
     n_bytes, attrs = 0, {}
     for index, path in enumerate(inputs):  # sizes from the metadata, each store closed again
@@ -134,8 +138,7 @@ def _concatenated(experiment: Experiment, parts: Sequence[xr.Dataset]) -> xr.Dat
     that writes one, else concatenated along ``point`` and a grid unstacked."""
     from neurosweep.store import concatenate_chunks
 
-    single = experiment.kind in ("function", "vector_field", "continuation")
-    dataset = parts[0] if single else concatenate_chunks(parts, experiment.sweep_axes if experiment.is_grid else ())
+    dataset = parts[0] if experiment.kind in _ONE_STORE_KINDS else concatenate_chunks(parts, experiment.sweep_axes if experiment.is_grid else ())
     dataset.attrs.pop("chunk", None)
     return dataset
 

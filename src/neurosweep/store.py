@@ -29,7 +29,6 @@ __all__ = [
     "open_dataset",
     "provenance",
     "as_stored",
-    "collect_chunks",
     "concatenate_chunks",
     "stream_chunks",
     "STREAM_CHUNK_BYTES",
@@ -188,12 +187,6 @@ def as_stored(dataset: xr.Dataset) -> xr.Dataset:
     return stored
 
 
-def collect_chunks(paths: Iterable[str | os.PathLike], grid_axes: Iterable[str] = ()) -> xr.Dataset:
-    """Concatenate chunk stores along ``point``; unstack a grid sweep into one dim per axis
-    (:func:`concatenate_chunks`)."""
-    return concatenate_chunks([open_dataset(p).load() for p in paths], grid_axes)
-
-
 def concatenate_chunks(parts: Sequence[xr.Dataset], grid_axes: Iterable[str] = ()) -> xr.Dataset:
     """Concatenate chunk datasets along ``point``; unstack a grid sweep into one dim per axis.
 
@@ -321,7 +314,7 @@ def _gather_in_point_order(paths: list[str | os.PathLike], into: Path, dropped: 
 
 def stream_chunks(paths: Iterable[str | os.PathLike], output: str | os.PathLike, grid: Mapping[str, Any] | None = None,
                   attrs: Mapping[str, Any] | None = None, chunk_bytes: int = STREAM_CHUNK_BYTES) -> Path:  # fmt: skip
-    """:func:`collect_chunks` written to ``output`` chunk by chunk through dask: the same dataset
+    """:func:`concatenate_chunks` of the chunk stores, written to ``output`` chunk by chunk through dask: the same dataset
     as the in-memory collect, with a few ``chunk_bytes`` per thread and :data:`STREAM_BATCH` chunk
     stores open at a time in memory, however many points and chunks the sweep has.
 

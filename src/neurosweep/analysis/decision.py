@@ -107,11 +107,10 @@ def psychometric(dataset: xr.Dataset) -> xr.Dataset:
     k = correct[use]
 
     def fit(index: np.ndarray) -> tuple[float, float]:
-        n = np.bincount(group[index], minlength=levels.size)
-        return _fit_weibull(levels, np.bincount(group[index], weights=k[index], minlength=levels.size), n)
+        at = group[index]
+        return _fit_weibull(levels, np.bincount(at, weights=k[index], minlength=levels.size), np.bincount(at, minlength=levels.size))
 
-    everything = np.arange(k.size)
-    alpha, beta = fit(everything)
+    alpha, beta = fit(np.arange(k.size))
     rng = np.random.default_rng(0)
     draws = np.array([fit(rng.integers(0, k.size, k.size)) for _ in range(BOOTSTRAP_RESAMPLES)])
     tail = 100 * (1 - CONFIDENCE) / 2
